@@ -1,0 +1,42 @@
+"""The ``morelib`` command line.
+
+Subcommands are thin wrappers over library functions; each lives in the module that owns the
+work and is imported only when called, so ``morelib --help`` stays fast.
+
+Example:
+    $ morelib data summary Anthropic/hh-rlhf:harmless-base path/to/webgpt.test.json.gz
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="morelib", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    data = commands.add_parser("data", help="inspect preference sources")
+    data_commands = data.add_subparsers(dest="data_command", required=True)
+    summary = data_commands.add_parser(
+        "summary", help="load sources and print pairs kept and records dropped by reason")
+    summary.add_argument("sources", nargs="+", metavar="SOURCE",
+                         help="hub name (e.g. Anthropic/hh-rlhf:helpful-base), local file, "
+                              "or 'simulator[:N]'")
+    summary.set_defaults(handler="morelib.data.summary:main")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    module_name, func_name = args.handler.split(":")
+    import importlib
+
+    handler = getattr(importlib.import_module(module_name), func_name)
+    return int(handler(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

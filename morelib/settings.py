@@ -1,0 +1,25 @@
+"""Process-wide settings read from the environment.
+
+``MORELIB_DATA_DIR``: folder holding the real test sets (the layout of ``shared/data``:
+``authors-format/``, ``hh-rlhf/``, ``dsp-domains/``). Unset on most users' machines; tests and
+notebooks that need it skip cleanly.
+
+Example:
+    >>> import os; os.environ.pop("MORELIB_DATA_DIR", None) and None
+    >>> data_dir() is None
+    True
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def data_dir() -> Path | None:
+    """The real-data folder from ``MORELIB_DATA_DIR``, or ``None`` when unset or missing."""
+    value = os.environ.get("MORELIB_DATA_DIR", "").strip()
+    if not value:
+        return None
+    path = Path(value).expanduser()
+    return path if path.is_dir() else None
