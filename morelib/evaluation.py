@@ -1,0 +1,176 @@
+"""Score preference pairs with a reward model and tabulate accuracy and calibration per source.
+
+Scoring is batched with dynamic padding and length bucketing (pairs sorted by length, scored,
+then returned in the original order), through exactly the code path used in training
+(:func:`morelib.models.encode_pairs` + ``RewardModel.forward``).
+
+Tables are tidy: one row per ``(source, metric)`` with a ``value``; ``source`` is each
+evaluation source, ``pooled`` (all pairs merged) and ``mean`` (unweighted mean of the per-source
+values, the paper's "Avg." convention for accuracy).
+
+Example:
+    >>> import numpy as np
+    >>> table = metrics_table({"a": np.array([1.0, -0.5, 2.0]), "b": np.array([0.3, 0.1])})
+    >>> float(table.query("source == 'pooled' and metric == 'accuracy'").value.iloc[0])
+    0.8
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+
+from morelib.calibration import calibration_summary
+from morelib.data.schema import PreferencePair
+from morelib.models import encode_pairs
+
+#: A scorer maps a list of pairs to their margins r(chosen) - r(rejected).
+Scorer = Callable[[Sequence[PreferencePair]], np.ndarray]
+
+
+def length_buckets(pairs: Sequence[PreferencePair], batch_size: int) -> list[list[int]]:
+    """Index batches of pairs with similar lengths (longest first), covering every pair once.
+
+    Example:
+        >>> ps = [PreferencePair("", "a" * n, "b", "s", str(n)) for n in (5, 50, 10, 40)]
+        >>> length_buckets(ps, 2)
+        [[1, 3], [2, 0]]
+    """
+    lengths = [len(p.prompt) + max(len(p.chosen), len(p.rejected)) for p in pairs]
+    order = sorted(range(len(pairs)), key=lambda i: -lengths[i])
+    return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+
+
+@torch.inference_mode()
+def score_pairs(model: torch.nn.Module, tokenizer: Any, pairs: Sequence[PreferencePair],
+                batch_size: int = 16, max_length: int = 512) -> np.ndarray:
+    """Rewards of chosen and rejected responses, as an array ``[n_pairs, 2]``.
+
+    Example:
+        >>> from morelib.models import RewardModel, load_tokenizer
+        >>> rm = RewardModel.from_name("tiny-llama")
+        >>> pairs = [PreferencePair("Q:", " yes", " no", "s", "0")]
+        >>> score_pairs(rm, load_tokenizer("tiny-llama"), pairs).shape
+        (1, 2)
+    """
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    rewards = np.zeros((len(pairs), 2), dtype=np.float64)
+    try:
+        for batch in length_buckets(pairs, batch_size):
+            chunk = [pairs[i] for i in batch]
+            enc = encode_pairs(tokenizer, [p.prompt for p in chunk], [p.chosen for p in chunk],
+                               [p.rejected for p in chunk], max_length=max_length)
+            out = model(input_ids=enc["input_ids"].to(device),
+                        attention_mask=enc["attention_mask"].to(device))
+            r = out.rewards.float().cpu().numpy().reshape(2, len(chunk)).T
+            rewards[batch] = r
+    finally:
+        model.train(was_training)
+    return rewards
+
+
+def rm_scorer(model: torch.nn.Module, tokenizer: Any, batch_size: int = 16,
+              max_length: int = 512) -> Scorer:
+    """A :data:`Scorer` (pairs → margins) for one reward model."""
+    def score(pairs: Sequence[PreferencePair]) -> np.ndarray:
+        r = score_pairs(model, tokenizer, pairs, batch_size, max_length)
+        return r[:, 0] - r[:, 1]
+    return score
+
+
+def averaging_scorer(scorers: Sequence[Scorer]) -> Scorer:
+    """The paper's *Averaging* ensemble: the mean reward (hence mean margin) of several RMs.
+
+    Example:
+        >>> s = averaging_scorer([lambda ps: np.ones(len(ps)), lambda ps: np.zeros(len(ps))])
+        >>> s([None, None]).tolist()
+        [0.5, 0.5]
+    """
+    def score(pairs: Sequence[PreferencePair]) -> np.ndarray:
+        return np.mean([s(pairs) for s in scorers], axis=0)
+    return score
+
+
+def true_probabilities(pairs: Sequence[PreferencePair], key: str = "p_source") -> np.ndarray | None:
+    """``metadata[key]`` of every pair (simulator ground truth), or ``None`` if any lacks it."""
+    values = [p.metadata.get(key) for p in pairs]
+    if not values or any(v is None for v in values):
+        return None
+    return np.asarray(values, dtype=np.float64)
+
+
+def metrics_table(margins: Mapping[str, np.ndarray],
+                  p_true: Mapping[str, np.ndarray | None] | None = None,
+                  **columns: Any) -> pd.DataFrame:
+    """Tidy ``source, metric, value`` table for margins per source, plus ``pooled`` and ``mean``.
+
+    Extra keyword arguments become constant columns (e.g. ``model="MORE", seed=0``).
+    """
+    p_true = dict(p_true or {})
+    rows: list[dict[str, Any]] = []
+    per_source: dict[str, dict[str, float]] = {}
+    for name, m in margins.items():
+        summary = calibration_summary(np.asarray(m, dtype=np.float64), p_true=p_true.get(name))
+        per_source[name] = summary
+        rows += [{"source": name, "metric": k, "value": float(v)} for k, v in summary.items()]
+    if len(margins) > 1:
+        merged = np.concatenate([np.asarray(m, dtype=np.float64) for m in margins.values()])
+        truths = [p_true.get(n) for n in margins]
+        merged_truth = None if any(t is None for t in truths) else np.concatenate(truths)
+        pooled = calibration_summary(merged, p_true=merged_truth)
+        rows += [{"source": "pooled", "metric": k, "value": float(v)} for k, v in pooled.items()]
+        for metric in pooled:
+            values = [s[metric] for s in per_source.values() if metric in s]
+            if metric != "n_pairs" and len(values) == len(per_source):
+                rows.append({"source": "mean", "metric": metric, "value": float(np.mean(values))})
+    table = pd.DataFrame(rows, columns=["source", "metric", "value"])
+    for key, value in columns.items():
+        table[key] = value
+    return table
+
+
+def evaluate_scorer(scorer: Scorer, sources: Mapping[str, Sequence[PreferencePair]],
+                    **columns: Any) -> pd.DataFrame:
+    """Metrics of any scorer (an RM or an ensemble) on each source; see :func:`metrics_table`."""
+    margins = {name: scorer(list(pairs)) for name, pairs in sources.items()}
+    truth = {name: true_probabilities(list(pairs)) for name, pairs in sources.items()}
+    return metrics_table(margins, truth, **columns)
+
+
+def evaluate_sources(model: torch.nn.Module, tokenizer: Any,
+                     sources: Mapping[str, Sequence[PreferencePair]], batch_size: int = 16,
+                     max_length: int = 512, **columns: Any) -> pd.DataFrame:
+    """Score every source with one RM and tabulate all metrics (tidy)."""
+    return evaluate_scorer(rm_scorer(model, tokenizer, batch_size, max_length), sources,
+                           **columns)
+
+
+def top_table(tables: Mapping[str, pd.DataFrame], by: str = "accuracy") -> pd.DataFrame:
+    """The paper's *Top*: for each test source, the metrics of the single-source RM that is best
+    on it (highest ``by``). ``tables`` maps an RM name to its :func:`metrics_table`.
+
+    Example:
+        >>> a = metrics_table({"x": np.array([1.0, 1.0]), "y": np.array([-1.0, 1.0])})
+        >>> b = metrics_table({"x": np.array([-1.0, 1.0]), "y": np.array([1.0, 1.0])})
+        >>> t = top_table({"rm_x": a, "rm_y": b})
+        >>> t.query("metric == 'accuracy'").set_index("source").value.to_dict()
+        {'x': 1.0, 'y': 1.0, 'mean': 1.0}
+    """
+    sources = [s for s in next(iter(tables.values())).source.unique() if s not in ("pooled", "mean")]
+    rows = []
+    for source in sources:
+        best = max(tables, key=lambda name: float(
+            tables[name].query("source == @source and metric == @by").value.iloc[0]))
+        part = tables[best].query("source == @source").copy()
+        part["picked"] = best
+        rows.append(part)
+    table = pd.concat(rows, ignore_index=True)
+    means = table.groupby("metric", sort=False).value.mean().reset_index()
+    means = means[means.metric != "n_pairs"]
+    means["source"], means["picked"] = "mean", "per-source best"
+    return pd.concat([table, means[table.columns]], ignore_index=True)

@@ -1,0 +1,176 @@
+"""Train one reward model end to end: data layout, weighting, Trainer, checkpoints, final save.
+
+``train_reward_model`` picks the batch layout from the strategy:
+
+* ``more``: stratified groups (exactly one pair per source per group; several groups per device
+  batch), so every micro-batch holds every source and λ is the min-norm point over K gradients;
+* ``mean``, ``uniform``, ``proportional``: uniformly shuffled pairs, the same number of pairs
+  per device batch (groups × K). ``mean`` is the paper's MultiTask baseline.
+
+A run whose ``output_dir`` already holds checkpoints resumes from the newest one (weights,
+optimiser, scheduler, RNG, data position and the weighting's EMA state), so a killed run picks
+up where it stopped. The final model is saved under ``output_dir/model`` in the layout of
+:func:`morelib.models.save_reward_model`; the λ history and evaluation history are written as
+JSON lines next to it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+import pandas as pd
+import torch
+from transformers import TrainingArguments, set_seed
+from transformers.trainer_utils import get_last_checkpoint
+
+from morelib.data.mixing import stratified_groups, uniform_mix
+from morelib.data.schema import LoadedSource, PreferencePair
+from morelib.io import atomic_write_text
+from morelib.models import RewardModel, apply_lora, load_tokenizer, save_reward_model
+from morelib.training.collator import PairCollator
+from morelib.training.freezing import freeze_lower_layers
+from morelib.training.config import RMTrainingConfig
+from morelib.training.trainer import RewardTrainer
+from morelib.weighting import make_weighting
+
+
+class ListDataset(torch.utils.data.Dataset):
+    """A list of examples as a map-style dataset."""
+
+    def __init__(self, items: Sequence[Any]):
+        self.items = list(items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, i: int) -> Any:
+        return self.items[i]
+
+
+def _pair_example(pair: PreferencePair, index: Mapping[str, int]) -> dict[str, Any]:
+    return {"prompt": pair.prompt, "chosen": pair.chosen, "rejected": pair.rejected,
+            "source_index": index[pair.source]}
+
+
+def build_examples(config: RMTrainingConfig, sources: Sequence[LoadedSource]) -> list[dict]:
+    """Training examples in the layout the strategy needs (groups for MORE, pairs otherwise).
+
+    Example:
+        >>> from morelib.data.schema import LoadedSource, PreferencePair as P
+        >>> srcs = [LoadedSource(n, [P("q", "a", "b", n, f"{n}{i}") for i in range(3)])
+        ...         for n in ("x", "y")]
+        >>> ex = build_examples(RMTrainingConfig(model="m", strategy="more", n_sources=2), srcs)
+        >>> len(ex), [p["source_index"] for p in ex[0]["pairs"]]
+        (3, [0, 1])
+        >>> len(build_examples(RMTrainingConfig(model="m", strategy="mean", n_sources=2), srcs))
+        6
+    """
+    if len(sources) != config.n_sources:
+        raise ValueError(f"config.n_sources={config.n_sources} but {len(sources)} sources given")
+    index = {s.name: i for i, s in enumerate(sources)}
+    if len(index) != len(sources):
+        raise ValueError(f"source names must be unique, got {[s.name for s in sources]}")
+    if config.strategy == "more":
+        groups = stratified_groups(sources, seed=config.seed)
+        return [{"pairs": [_pair_example(p, index) for p in group]} for group in groups]
+    return [_pair_example(p, index) for p in uniform_mix(sources, seed=config.seed)]
+
+
+def training_arguments(config: RMTrainingConfig, output_dir: str) -> TrainingArguments:
+    """The ``TrainingArguments`` for a config (AdamW, schedule, checkpoints, logging)."""
+    per_device = (config.groups_per_device_batch if config.strategy == "more"
+                  else config.pairs_per_device_batch)
+    return TrainingArguments(
+        output_dir=output_dir,
+        per_device_train_batch_size=per_device,
+        gradient_accumulation_steps=config.gradient_accumulation_steps,
+        learning_rate=config.learning_rate,
+        weight_decay=config.weight_decay,
+        adam_beta1=0.9, adam_beta2=0.999, adam_epsilon=1e-8,
+        max_grad_norm=config.max_grad_norm,
+        lr_scheduler_type=config.lr_scheduler_type,
+        warmup_steps=config.warmup_ratio,
+        num_train_epochs=config.num_train_epochs,
+        max_steps=config.max_steps,
+        seed=config.seed,
+        logging_steps=config.logging_steps,
+        eval_strategy="steps" if config.eval_steps > 0 else "no",
+        eval_steps=config.eval_steps or None,
+        save_strategy="steps" if config.save_steps > 0 else "no",
+        save_steps=config.save_steps or 500,
+        bf16=config.bf16,
+        remove_unused_columns=False,
+        report_to=[],
+        dataloader_num_workers=config.dataloader_num_workers,
+        disable_tqdm=True,
+    )
+
+
+@dataclass
+class TrainResult:
+    """What a training run leaves: the model, its tokenizer and the run's histories."""
+
+    model: RewardModel
+    tokenizer: Any
+    output_dir: str
+    lambda_history: pd.DataFrame
+    eval_history: pd.DataFrame
+
+
+def build_reward_model(config: RMTrainingConfig) -> RewardModel:
+    """The RM for a config, with LoRA or partial freezing applied (head always trainable)."""
+    set_seed(config.seed)
+    model = RewardModel.from_name(config.model)
+    if config.lora_r > 0:
+        model = apply_lora(model, r=config.lora_r, alpha=config.lora_alpha,
+                           dropout=config.lora_dropout)
+    elif config.trainable_top_layers > 0:
+        freeze_lower_layers(model, config.trainable_top_layers)
+    if config.gradient_checkpointing:
+        model.backbone.gradient_checkpointing_enable()
+    return model
+
+
+def train_reward_model(config: RMTrainingConfig, train_sources: Sequence[LoadedSource],
+                       output_dir: str, eval_sources: Mapping[str, Sequence[PreferencePair]]
+                       | None = None, resume: bool = True) -> TrainResult:
+    """Train (or resume training) one RM; see the module docstring."""
+    tokenizer = load_tokenizer(config.model)
+    model = build_reward_model(config)
+    examples = build_examples(config, train_sources)
+    sizes = config.source_sizes or tuple(len(s) for s in train_sources)
+    weighting = make_weighting(config.strategy, config.n_sources, sizes=sizes,
+                               alpha=config.alpha, normalize=config.normalize,
+                               init=config.ema_init, seed=config.seed)
+    os.makedirs(output_dir, exist_ok=True)
+    trainer = RewardTrainer(
+        model=model,
+        args=training_arguments(config, output_dir),
+        train_dataset=ListDataset(examples),
+        data_collator=PairCollator(tokenizer, config.max_length),
+        processing_class=tokenizer,
+        weighting=weighting,
+        source_names=[s.name for s in train_sources],
+        eval_sources=eval_sources,
+        eval_batch_size=config.eval_batch_size,
+        max_length=config.max_length,
+    )
+    checkpoint = get_last_checkpoint(output_dir) if resume else None
+    trainer.train(resume_from_checkpoint=checkpoint)
+    if eval_sources:
+        trainer.evaluate()
+    if trainer.args.should_save:
+        save_reward_model(model, tokenizer, os.path.join(output_dir, "model"))
+        _write_jsonl(os.path.join(output_dir, "lambda_history.jsonl"), trainer.lambda_history)
+        _write_jsonl(os.path.join(output_dir, "eval_history.jsonl"), trainer.eval_history)
+        atomic_write_text(os.path.join(output_dir, "training_config.json"),
+                          json.dumps(config.to_dict(), indent=2, sort_keys=True))
+    return TrainResult(model, tokenizer, output_dir, pd.DataFrame(trainer.lambda_history),
+                       pd.DataFrame(trainer.eval_history))
+
+
+def _write_jsonl(path: str, rows: Sequence[Mapping[str, Any]]) -> None:
+    atomic_write_text(path, "".join(json.dumps(dict(r)) + "\n" for r in rows))

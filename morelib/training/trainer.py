@@ -1,0 +1,201 @@
+"""``RewardTrainer``: ``transformers.Trainer`` with per-source Bradley–Terry losses and a weighting.
+
+Each step: one forward pass scores chosen and rejected rows; per-pair losses are
+``softplus(-(r_chosen - r_rejected))``; per-source head gradients are computed in closed form on
+the detached pooled features (:func:`morelib.weighting.head_gradients`); the weighting strategy
+turns them into λ (MORE's min-norm point, uniform, proportional or the plain batch mean); the
+loss is ``Σ_i λ_i · mean loss of source i`` with λ held constant. Everything else (distributed
+runs, mixed precision, gradient accumulation, checkpoints, schedulers) is the stock Trainer.
+
+What it adds to the Trainer:
+
+* a per-micro-step history of λ, per-source losses, head-gradient norms and pairwise cosines
+  (``lambda_history``), averaged into the regular logs at every logging step;
+* the weighting's state (MORE's EMA buffers) and that history saved in every checkpoint and
+  restored on resume, so a resumed run continues exactly;
+* a non-finite loss stops the run with an error naming the step and the per-source losses;
+* ``evaluate`` scores each evaluation source separately and logs every calibration metric as
+  ``eval/<source>/<metric>`` (plus ``eval/pooled/<metric>``), names that cannot collide.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Mapping, Sequence
+
+import torch
+import torch.nn.functional as F
+from transformers import Trainer
+
+from morelib.weighting import head_gradients, weighted_loss
+
+WEIGHTING_STATE = "weighting_state.pt"
+HISTORY_FILE = "lambda_history.jsonl"
+
+
+class NonFiniteLossError(FloatingPointError):
+    """Raised when the training loss is NaN or infinite."""
+
+
+class RewardTrainer(Trainer):
+    """Train a :class:`morelib.models.RewardModel` on pairs tagged with ``source_index``.
+
+    Args (beyond ``Trainer``'s):
+        weighting: a strategy from :func:`morelib.weighting.make_weighting`.
+        source_names: names of the K training sources, in ``source_index`` order.
+        eval_sources: optional ``{name: list[PreferencePair]}`` evaluated by :meth:`evaluate`.
+        eval_batch_size, max_length: scoring settings for evaluation.
+    """
+
+    # compute_loss returns a per-batch mean: let the Trainer divide by the accumulation steps.
+    loss_is_scaled_for_ga = False
+
+    def __init__(self, *args: Any, weighting: Any, source_names: Sequence[str],
+                 eval_sources: Mapping[str, Sequence[Any]] | None = None,
+                 eval_batch_size: int = 16, max_length: int = 512, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.weighting = weighting
+        self.source_names = list(source_names)
+        self.eval_sources = dict(eval_sources or {})
+        self.eval_batch_size = eval_batch_size
+        self.max_length = max_length
+        self.lambda_history: list[dict[str, Any]] = []
+        self._unlogged: list[dict[str, Any]] = []
+        self.eval_history: list[dict[str, Any]] = []
+
+    # ---- the loss ---------------------------------------------------------------------------
+    def _reward_model(self, model: torch.nn.Module) -> torch.nn.Module:
+        return self.accelerator.unwrap_model(model)
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        source_index = inputs["source_index"]
+        n_pairs = source_index.shape[0]
+        output = model(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"])
+        rewards, features = output.rewards, output.features
+        margins = rewards[:n_pairs] - rewards[n_pairs:]
+        per_pair = F.softplus(-margins.float())
+
+        head_weight = self._reward_model(model).head.weight
+        stats = head_gradients(features[:n_pairs].detach(), features[n_pairs:].detach(),
+                               head_weight.detach(), source_index, len(self.source_names))
+        lambdas = self.weighting.weights(stats)
+        loss = weighted_loss(per_pair, source_index, lambdas)
+        if not torch.isfinite(loss):
+            losses = {n: float(v) for n, v in zip(self.source_names, stats.losses)}
+            raise NonFiniteLossError(
+                f"non-finite training loss {float(loss)} at step {self.state.global_step}; "
+                f"per-source losses {losses}; lower the learning rate or check the data")
+        if model.training:
+            self._record(lambdas, stats)
+        return (loss, output) if return_outputs else loss
+
+    def _record(self, lambdas: torch.Tensor, stats: Any) -> None:
+        row: dict[str, Any] = {"step": self.state.global_step}
+        diagnostics = getattr(self.weighting, "last_diagnostics", None) or {}
+        lam = lambdas.detach().float().cpu().tolist()
+        losses = stats.losses.detach().float().cpu().tolist()
+        counts = stats.counts.detach().cpu().tolist()
+        norms = stats.grads.detach().float().norm(dim=1).cpu().tolist()
+        for i, name in enumerate(self.source_names):
+            row[f"lambda/{name}"] = lam[i]
+            if counts[i] > 0:
+                row[f"loss/{name}"] = losses[i]
+                row[f"grad_norm/{name}"] = norms[i]
+        cosines = _pairwise_cosines(stats.grads.detach().float(), stats.counts)
+        for (i, j), value in cosines.items():
+            row[f"cosine/{self.source_names[i]}~{self.source_names[j]}"] = value
+        for key, value in diagnostics.items():
+            if isinstance(value, (int, float)):
+                row[f"weighting/{key}"] = value
+        self.lambda_history.append(row)
+        self._unlogged.append(row)
+
+    def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
+        if "loss" in logs and self._unlogged:
+            keys = {k for row in self._unlogged for k in row if k != "step"}
+            for key in sorted(keys):
+                values = [row[key] for row in self._unlogged if key in row]
+                logs[key] = sum(values) / len(values)
+            self._unlogged = []
+        super().log(logs, start_time)
+
+    # ---- checkpoints: the weighting's state travels with the model -------------------------
+    def _save_checkpoint(self, model, trial) -> None:
+        super()._save_checkpoint(model, trial)
+        if self.args.should_save:
+            folder = os.path.join(self._get_output_dir(trial=trial),
+                                  f"checkpoint-{self.state.global_step}")
+            save_trainer_extras(folder, self.weighting.state_dict(), self.lambda_history)
+
+    def _load_from_checkpoint(self, resume_from_checkpoint: str, model=None) -> None:
+        super()._load_from_checkpoint(resume_from_checkpoint, model)
+        state, history = load_trainer_extras(resume_from_checkpoint)
+        self.weighting.load_state_dict(state)
+        self.lambda_history = history
+
+    # ---- evaluation -------------------------------------------------------------------------
+    def evaluate(self, eval_dataset=None, ignore_keys=None, metric_key_prefix: str = "eval"):
+        from morelib.evaluation import evaluate_sources
+
+        if not self.eval_sources:
+            return {}
+        model = self._reward_model(self.model)
+        table = evaluate_sources(model, self.processing_class, self.eval_sources,
+                                 batch_size=self.eval_batch_size, max_length=self.max_length)
+        metrics = {f"{metric_key_prefix}/{row.source}/{row.metric}": float(row.value)
+                   for row in table.itertuples()}
+        self.eval_history.extend({"step": self.state.global_step, "source": row.source,
+                                  "metric": row.metric, "value": float(row.value)}
+                                 for row in table.itertuples())
+        self.log(metrics)
+        self.control = self.callback_handler.on_evaluate(self.args, self.state, self.control,
+                                                         metrics)
+        return metrics
+
+
+def _pairwise_cosines(grads: torch.Tensor, counts: torch.Tensor) -> dict[tuple[int, int], float]:
+    present = [i for i, c in enumerate(counts.tolist()) if c > 0]
+    if len(present) < 2:
+        return {}
+    g = F.normalize(grads[present], dim=1)
+    cos = (g @ g.T).cpu().tolist()
+    return {(present[a], present[b]): cos[a][b]
+            for a in range(len(present)) for b in range(a + 1, len(present))}
+
+
+def save_trainer_extras(folder: str, weighting_state: Mapping[str, Any],
+                        history: Sequence[Mapping[str, Any]]) -> None:
+    """Write the weighting state and λ history into a checkpoint folder.
+
+    Example:
+        >>> import tempfile
+        >>> d = tempfile.mkdtemp()
+        >>> save_trainer_extras(d, {"step": torch.tensor(3)}, [{"step": 0, "lambda/a": 1.0}])
+        >>> state, history = load_trainer_extras(d)
+        >>> int(state["step"]), history[0]["lambda/a"]
+        (3, 1.0)
+    """
+    from morelib.io import atomic_write_text
+
+    os.makedirs(folder, exist_ok=True)
+    tmp = os.path.join(folder, WEIGHTING_STATE + ".tmp")
+    torch.save(dict(weighting_state), tmp)
+    os.replace(tmp, os.path.join(folder, WEIGHTING_STATE))
+    atomic_write_text(os.path.join(folder, HISTORY_FILE),
+                      "".join(json.dumps(row) + "\n" for row in history))
+
+
+def load_trainer_extras(folder: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Read what :func:`save_trainer_extras` wrote; a clear error if the checkpoint lacks it."""
+    path = os.path.join(folder, WEIGHTING_STATE)
+    if not os.path.exists(path):
+        raise FileNotFoundError(
+            f"{path}: checkpoint has no weighting state (not written by morelib's RewardTrainer?)")
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    history_path = os.path.join(folder, HISTORY_FILE)
+    history = []
+    if os.path.exists(history_path):
+        with open(history_path) as f:
+            history = [json.loads(line) for line in f if line.strip()]
+    return state, history
