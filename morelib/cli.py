@@ -25,6 +25,23 @@ def build_parser() -> argparse.ArgumentParser:
                          help="hub name (e.g. Anthropic/hh-rlhf:helpful-base), local file, "
                               "or 'simulator[:N]'")
     summary.set_defaults(handler="morelib.data.summary:main")
+
+    eval_rm = commands.add_parser(
+        "eval-rm", help="score preference data with a saved RM; print accuracy and calibration")
+    eval_rm.add_argument("model", metavar="MODEL", help="folder written by save_reward_model")
+    eval_rm.add_argument("data", nargs="+", metavar="DATA",
+                         help="sources as for 'morelib data summary'")
+    eval_rm.add_argument("--batch-size", type=int, default=16)
+    eval_rm.add_argument("--max-length", type=int, default=512)
+    eval_rm.add_argument("--limit", type=int, default=None, help="first N pairs of each source")
+    eval_rm.add_argument("--csv", default=None, help="also write the tidy table here")
+    eval_rm.set_defaults(handler="morelib.eval_cli:main")
+
+    reproduce = commands.add_parser(
+        "reproduce", help="run the numbered notebooks for a profile into outputs/<profile>/")
+    reproduce.add_argument("--profile", default="default")
+    reproduce.add_argument("--output-root", default="outputs")
+    reproduce.set_defaults(handler="morelib.reproduce:main")
     return parser
 
 

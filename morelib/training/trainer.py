@@ -99,6 +99,7 @@ class RewardTrainer(Trainer):
         norms = stats.grads.detach().float().norm(dim=1).cpu().tolist()
         for i, name in enumerate(self.source_names):
             row[f"lambda/{name}"] = lam[i]
+            row[f"count/{name}"] = counts[i]
             if counts[i] > 0:
                 row[f"loss/{name}"] = losses[i]
                 row[f"grad_norm/{name}"] = norms[i]

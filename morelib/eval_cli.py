@@ -1,0 +1,49 @@
+"""``morelib eval-rm MODEL DATA...``: every metric per source and pooled, for a saved RM.
+
+Example:
+    $ morelib eval-rm outputs/default/rms/more/model $MORELIB_DATA_DIR/authors-format/helpful.test.json.gz
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import pandas as pd
+
+#: Metrics shown in the printed table (the tidy CSV holds all of them).
+SHOWN = ("n_pairs", "accuracy", "strict_accuracy", "ties", "ece", "ece_5", "ece_20", "ace",
+         "mce", "brier", "nll")
+
+
+def wide_table(table: pd.DataFrame, metrics=SHOWN) -> pd.DataFrame:
+    """Sources as rows, the chosen metrics as columns (from a tidy table)."""
+    wide = table.pivot_table(index="source", columns="metric", values="value", sort=False)
+    return wide[[m for m in metrics if m in wide.columns]]
+
+
+def main(args: Any) -> int:
+    from morelib.data.schema import DataError
+    from morelib.data.sources import load_source
+    from morelib.evaluation import evaluate_sources
+    from morelib.io import atomic_write_text
+    from morelib.models import load_reward_model
+
+    try:
+        sources = {}
+        for spec in args.data:
+            loaded = load_source(spec)
+            for src in loaded if isinstance(loaded, list) else [loaded]:
+                sources[src.name] = src.pairs[: args.limit] if args.limit else src.pairs
+    except (DataError, FileNotFoundError, ValueError) as err:
+        print(f"morelib eval-rm: {err}", file=sys.stderr)
+        return 2
+    model, tokenizer = load_reward_model(args.model)
+    table = evaluate_sources(model, tokenizer, sources, batch_size=args.batch_size,
+                             max_length=args.max_length, model=args.model)
+    with pd.option_context("display.width", 160, "display.max_columns", 20,
+                           "display.float_format", "{:.4f}".format):
+        print(wide_table(table).to_string())
+    if args.csv:
+        atomic_write_text(args.csv, table.to_csv(index=False))
+    return 0
