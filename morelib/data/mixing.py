@@ -119,24 +119,26 @@ def first_n(source: LoadedSource, n: int) -> ResizedSource:
     return _resized(source, list(source.pairs[:n]), 0, f"first {n}")
 
 
-def _duplicate(pair: PreferencePair, k: int) -> PreferencePair:
-    root = pair.metadata.get(DUPLICATE_OF, pair.id)
-    return dataclasses.replace(pair, id=f"{pair.id}#dup{k}",
-                               metadata={**pair.metadata, DUPLICATE_OF: root})
+def _root(pair: PreferencePair) -> str:
+    return pair.metadata.get(DUPLICATE_OF, pair.id)
 
 
 def _top_up(pairs: list[PreferencePair], n: int, rng: random.Random) -> list[PreferencePair]:
     """All ``pairs`` once, then ``n - len(pairs)`` duplicates drawn without replacement from
-    ``ceil(extra / len(pairs))`` copies of them (so no pair is duplicated more than that)."""
+    ``ceil(extra / len(pairs))`` copies of them (so no pair is duplicated more than that).
+
+    The k-th duplicate of original ``id`` is ``id#dup<k>``; numbering continues after any
+    duplicates already present (balancing twice keeps ids unique)."""
     m, extra = len(pairs), n - len(pairs)
     copies = math.ceil(extra / m)
     drawn = rng.sample(range(copies * m), extra)
-    seen: Counter[int] = Counter()
+    count = Counter(_root(p) for p in pairs if DUPLICATE_OF in p.metadata)
     out = list(pairs)
     for slot in drawn:
-        i = slot % m
-        seen[i] += 1
-        out.append(_duplicate(pairs[i], seen[i]))
+        root = _root(pairs[slot % m])
+        count[root] += 1
+        out.append(dataclasses.replace(pairs[slot % m], id=f"{root}#dup{count[root]}",
+                                       metadata={**pairs[slot % m].metadata, DUPLICATE_OF: root}))
     return out
 
 
