@@ -1,0 +1,154 @@
+"""Per-source Bradley–Terry head gradients in closed form, their all-reduce, and the weighted loss.
+
+For a bias-free linear head r = w·z and a pair (z_c, z_r), the margin is m = w·(z_c − z_r), the
+loss softplus(−m) = −log σ(m), and its gradient with respect to the head is
+
+    ∂loss/∂w = −σ(−m) · (z_c − z_r).
+
+:func:`head_gradients` averages these per source with ``index_add`` (any number of pairs per
+source per batch, unlike the authors' row-i-is-source-i assumption, D9), on the features'
+device, in at least float32, without autograd, copies of the head or host syncs.
+
+Example:
+    >>> import torch
+    >>> zc, zr = torch.tensor([[1.0, 2.0], [2.0, 2.0]]), torch.zeros(2, 2)
+    >>> grads, losses, counts = head_gradients(zc, zr, torch.zeros(2), torch.tensor([0, 1]), 3)
+    >>> grads                                # σ(0) = 1/2: −Δz/2; source 2 is absent
+    tensor([[-0.5000, -1.0000],
+            [-1.0000, -1.0000],
+            [ 0.0000,  0.0000]])
+    >>> counts
+    tensor([1., 1., 0.])
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import torch
+import torch.nn.functional as F
+
+
+class HeadGradients(NamedTuple):
+    """Per-source mean head gradients [K, h], mean losses [K] and pair counts [K].
+
+    ``counts`` is a float tensor holding exact integers (so the three pack into one all-reduce);
+    a source with count 0 has zero gradient and loss. Accepted wherever a ``SourceStats`` is.
+    """
+
+    grads: torch.Tensor
+    losses: torch.Tensor
+    counts: torch.Tensor
+
+
+def _compute_dtype(dtype: torch.dtype) -> torch.dtype:
+    return torch.promote_types(dtype, torch.float32)
+
+
+@torch.no_grad()
+def head_gradients(features_chosen: torch.Tensor, features_rejected: torch.Tensor,
+                   head_weight: torch.Tensor, source_index: torch.Tensor,
+                   n_sources: int) -> HeadGradients:
+    """Closed-form per-source mean Bradley–Terry gradients with respect to a linear head.
+
+    Args:
+        features_chosen, features_rejected: pooled features [B, h] (any float dtype; detached
+            here). Under bf16/fp16 the arithmetic runs in float32.
+        head_weight: the full (unsharded) head weight, [h] or [1, h].
+        source_index: long [B], values in [0, n_sources). Not range-checked (that would sync).
+        n_sources: K.
+
+    Returns:
+        :class:`HeadGradients` (grads [K, h], losses [K], counts [K]) on the features' device,
+        in float32 (float64 if the features are float64), all detached.
+
+    Example:
+        >>> import torch
+        >>> zc = torch.tensor([[2.0, 2.0], [0.0, 2.0], [4.0, 2.0]])
+        >>> g = head_gradients(zc, torch.zeros_like(zc), torch.zeros(1, 2),
+        ...                    torch.tensor([0, 0, 1]), 2)
+        >>> g.grads                              # source 0: mean of −(2,2)/2 and −(0,2)/2
+        tensor([[-0.5000, -1.0000],
+                [-2.0000, -1.0000]])
+        >>> g.losses                             # softplus(0) = log 2
+        tensor([0.6931, 0.6931])
+    """
+    if features_chosen.shape != features_rejected.shape or features_chosen.dim() != 2:
+        raise ValueError("features_chosen and features_rejected must both be [B, h]; got "
+                         f"{tuple(features_chosen.shape)} and {tuple(features_rejected.shape)}")
+    n_pairs, hidden = features_chosen.shape
+    if head_weight.numel() != hidden:
+        raise ValueError(f"head_weight has {head_weight.numel()} entries, features have {hidden}")
+    if source_index.shape != (n_pairs,):
+        raise ValueError(f"source_index must be [{n_pairs}], got {tuple(source_index.shape)}")
+    device = features_chosen.device
+    dtype = _compute_dtype(features_chosen.dtype)
+    delta = features_chosen.detach().to(dtype) - features_rejected.detach().to(dtype)
+    w = head_weight.detach().reshape(hidden).to(device=device, dtype=dtype)
+    margin = delta @ w
+    per_pair_grad = -torch.sigmoid(-margin).unsqueeze(1) * delta
+    index = source_index.to(device=device, dtype=torch.long)
+    grads = torch.zeros(n_sources, hidden, device=device, dtype=dtype).index_add_(
+        0, index, per_pair_grad)
+    losses = torch.zeros(n_sources, device=device, dtype=dtype).index_add_(
+        0, index, F.softplus(-margin))
+    counts = torch.zeros(n_sources, device=device, dtype=dtype).index_add_(
+        0, index, torch.ones_like(margin))
+    denom = counts.clamp_min(1.0)
+    return HeadGradients(grads / denom.unsqueeze(1), losses / denom, counts)
+
+
+def all_reduce_source_stats(grads: torch.Tensor, losses: torch.Tensor, counts: torch.Tensor,
+                            group: object = None) -> HeadGradients:
+    """Turn per-rank source means into global-batch means (identity outside a distributed run).
+
+    When ``torch.distributed`` is initialised with more than one rank, the per-source sums
+    (mean × count), loss sums and counts are packed into one [K, h+2] tensor and all-reduced
+    (one collective of K·(h+2) floats), then divided by the global counts, so every rank gets
+    the same statistics and hence the same λ (the authors' λ differs per rank, D7). Every rank
+    must call it at the same step (it is a collective).
+
+    Example:
+        >>> import torch
+        >>> g = all_reduce_source_stats(torch.ones(2, 3), torch.ones(2), torch.tensor([1.0, 0.0]))
+        >>> g.counts                              # not distributed: unchanged
+        tensor([1., 0.])
+    """
+    import torch.distributed as dist
+
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size(group) == 1:
+        return HeadGradients(grads, losses, counts)
+    c = counts.to(grads.dtype).unsqueeze(1)
+    packed = torch.cat([grads * c, losses.to(grads.dtype).unsqueeze(1) * c, c], dim=1)
+    dist.all_reduce(packed, op=dist.ReduceOp.SUM, group=group)
+    total = packed[:, -1]
+    denom = total.clamp_min(1.0).unsqueeze(1)
+    return HeadGradients(packed[:, :-2] / denom, packed[:, -2] / denom[:, 0],
+                         total.to(counts.dtype))
+
+
+def weighted_loss(per_pair_losses: torch.Tensor, source_index: torch.Tensor,
+                  weights: torch.Tensor) -> torch.Tensor:
+    """Σ_i λ_i · (mean loss of source i in the batch), λ held constant (detached).
+
+    Sources without pairs in the batch contribute 0. With λ_i = n_i/B this is the plain batch
+    mean; with uniform λ and balanced sources too. Differentiable in ``per_pair_losses``.
+    In a distributed run each rank uses its own per-source means (DDP then averages the
+    gradients), which equals the global-batch loss when ranks hold equally many pairs per source.
+
+    Example:
+        >>> import torch
+        >>> losses = torch.tensor([1.0, 3.0, 2.0, 4.0])
+        >>> idx = torch.tensor([0, 0, 1, 1])
+        >>> weighted_loss(losses, idx, torch.tensor([0.5, 0.5])), losses.mean()
+        (tensor(2.5000), tensor(2.5000))
+        >>> weighted_loss(losses, idx, torch.tensor([1.0, 0.0]))      # source 0's mean only
+        tensor(2.)
+    """
+    n_sources = weights.shape[0]
+    index = source_index.to(device=per_pair_losses.device, dtype=torch.long)
+    sums = per_pair_losses.new_zeros(n_sources).index_add(0, index, per_pair_losses)
+    counts = torch.bincount(index, minlength=n_sources).to(per_pair_losses.dtype)
+    means = sums / counts.clamp_min(1.0)
+    lam = weights.detach().to(device=means.device, dtype=means.dtype)
+    return (lam * means).sum()

@@ -1,0 +1,158 @@
+"""MORE's per-source gradient EMA and the normalisations applied before the min-norm solve.
+
+EMA (the paper's semantics): m_i ← (1 − α)·m_i + α·g_i, where **α weights the NEW gradient**
+(α = 0.99: 99 % current, 1 % history; α = 1: no momentum; the conventional decay is β = 1 − α).
+Buffers start at zero (``init="zeros"``, a documented correction: the authors start from a
+random linear layer's weights, D8); ``init="random"`` matches them (ONE seeded Kaiming-uniform
+``Linear(h, 1)`` weight copied into every source's buffer, as their code does) and
+``init="first"`` starts each buffer at its source's first gradient. A source absent from a
+batch keeps its buffer unchanged (and gets weight 0 that step).
+
+Normalisations (divisors d_i; the solver sees m_i / d_i):
+
+* ``"l2"``: d_i = ‖m_i‖ (0 → 1), the paper's setting;
+* ``"loss"``: d_i = ℓ̃_i = (ℓ_i + 1)/Σ_j (ℓ_j + 1), the sum over the sources present;
+* ``"loss+"``: d_i = ‖m_i‖·max(ℓ_i, eps) (0 → 1), guarded against ℓ_i = 0 (D11);
+* ``"none"``: d_i = 1.
+
+Example:
+    >>> import torch
+    >>> ema = GradientEMA(2, alpha=0.99)
+    >>> ema.update(torch.tensor([[1.0, 0.0], [0.0, 2.0]]), torch.tensor([True, False]))
+    tensor([[0.9900, 0.0000],
+            [0.0000, 0.0000]])
+    >>> gradient_normalizers(torch.tensor([4.0, 0.0]), torch.ones(2), "l2")
+    tensor([2., 1.])
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+
+NORMALIZATIONS = ("l2", "loss", "loss+", "none")
+INITS = ("zeros", "random", "first")
+
+
+def gradient_normalizers(sq_norms: torch.Tensor, losses: torch.Tensor, kind: str,
+                         present: torch.Tensor | None = None, eps: float = 1e-8) -> torch.Tensor:
+    """Divisors d [K] of the normalisation ``kind`` from squared norms ‖m_i‖² and losses ℓ_i.
+
+    ``present`` (bool [K], default all) restricts the ``"loss"`` sum to the sources present.
+
+    Example:
+        >>> import torch
+        >>> sq, loss = torch.tensor([9.0, 1.0]), torch.tensor([1.0, 3.0])
+        >>> gradient_normalizers(sq, loss, "loss")       # (ℓ+1)/Σ(ℓ+1) = (2, 4)/6
+        tensor([0.3333, 0.6667])
+        >>> gradient_normalizers(sq, torch.tensor([0.5, 0.0]), "loss+")  # ℓ = 0 floored at eps
+        tensor([1.5000e+00, 1.0000e-08])
+    """
+    if kind not in NORMALIZATIONS:
+        raise ValueError(f"normalize must be one of {NORMALIZATIONS}, got {kind!r}")
+    one = torch.ones_like(sq_norms)
+    norms = sq_norms.clamp_min(0).sqrt()
+    if kind == "l2":
+        return torch.where(norms > 0, norms, one)
+    if kind == "none":
+        return one
+    losses = losses.to(sq_norms)
+    if kind == "loss":
+        mask = one.bool() if present is None else present.to(sq_norms.device).bool()
+        shifted = torch.where(mask, losses + 1.0, torch.zeros_like(losses))
+        return torch.where(mask, shifted / shifted.sum().clamp_min(eps), one)
+    d = norms * losses.clamp_min(eps)
+    return torch.where(d > 0, d, one)
+
+
+def normalize_gradients(grads: torch.Tensor, losses: torch.Tensor, kind: str = "l2",
+                        present: torch.Tensor | None = None) -> torch.Tensor:
+    """The vectors the solver sees: ``grads[i] / d_i`` (see :func:`gradient_normalizers`).
+
+    Example:
+        >>> import torch
+        >>> normalize_gradients(torch.tensor([[3.0, 4.0], [0.0, 0.0]]), torch.ones(2))
+        tensor([[0.6000, 0.8000],
+                [0.0000, 0.0000]])
+    """
+    d = gradient_normalizers((grads * grads).sum(1), losses, kind, present)
+    return grads / d.unsqueeze(1)
+
+
+def random_init(n_sources: int, hidden: int, seed: int = 0) -> torch.Tensor:
+    """The authors' start: one Kaiming-uniform ``Linear(h, 1)`` weight, U(±1/√h), per buffer.
+
+    Example:
+        >>> b = random_init(3, 4, seed=0)
+        >>> b.shape, bool((b[0] == b[2]).all()), bool(b.abs().max() <= 0.5)
+        (torch.Size([3, 4]), True, True)
+    """
+    generator = torch.Generator().manual_seed(seed)
+    weight = torch.empty(1, hidden)
+    torch.nn.init.kaiming_uniform_(weight, a=math.sqrt(5), generator=generator)
+    return weight.expand(n_sources, hidden).clone()
+
+
+class GradientEMA:
+    """Per-source EMA buffers m [K, h] with α weighting the new gradient (module docstring).
+
+    The buffers live where the gradients are (created at the first update, when h is known);
+    updating is branch-free tensor code, so it never syncs with the host.
+
+    Example:
+        >>> import torch
+        >>> ema = GradientEMA(1, alpha=0.5)
+        >>> _ = ema.update(torch.tensor([[2.0]]), torch.tensor([True]))
+        >>> ema.update(torch.tensor([[4.0]]), torch.tensor([True]))    # 0.5·1 + 0.5·4
+        tensor([[2.5000]])
+    """
+
+    def __init__(self, n_sources: int, alpha: float = 0.99, init: str = "zeros", seed: int = 0):
+        if not 0.0 < alpha <= 1.0:
+            raise ValueError(f"alpha (the weight of the new gradient) must be in (0, 1], "
+                             f"got {alpha}")
+        if init not in INITS:
+            raise ValueError(f"init must be one of {INITS}, got {init!r}")
+        self.n_sources, self.alpha, self.init, self.seed = n_sources, alpha, init, seed
+        self.buffer: torch.Tensor | None = None
+        self.updates: torch.Tensor = torch.zeros(n_sources, dtype=torch.long)
+
+    def _start(self, like: torch.Tensor) -> None:
+        if self.init == "random":
+            start = random_init(self.n_sources, like.shape[1], self.seed)
+        else:
+            start = torch.zeros(self.n_sources, like.shape[1])
+        self.buffer = start.to(device=like.device, dtype=like.dtype)
+
+    def update(self, grads: torch.Tensor, present: torch.Tensor) -> torch.Tensor:
+        """Blend in this batch's gradients for the sources ``present``; return the buffers."""
+        if self.buffer is None:
+            self._start(grads)
+        assert self.buffer is not None
+        if self.buffer.shape != grads.shape:
+            raise ValueError(f"EMA buffers are {tuple(self.buffer.shape)}, gradients "
+                             f"{tuple(grads.shape)}")
+        buffer = self.buffer.to(device=grads.device, dtype=grads.dtype)
+        updates = self.updates.to(grads.device)
+        present = present.to(grads.device).bool()
+        blended = (1.0 - self.alpha) * buffer + self.alpha * grads
+        if self.init == "first":
+            blended = torch.where((updates == 0).unsqueeze(1), grads, blended)
+        self.buffer = torch.where(present.unsqueeze(1), blended, buffer)
+        self.updates = updates + present.long()
+        return self.buffer
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"buffer": None if self.buffer is None else self.buffer.detach().cpu().clone(),
+                "updates": self.updates.detach().cpu().clone()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        buffer = state["buffer"]
+        if buffer is not None and buffer.shape[0] != self.n_sources:
+            raise ValueError(f"state has {buffer.shape[0]} EMA buffers, expected "
+                             f"{self.n_sources}")
+        device = self.updates.device if self.buffer is None else self.buffer.device
+        self.buffer = None if buffer is None else buffer.clone().to(device)
+        self.updates = state["updates"].clone().to(device)

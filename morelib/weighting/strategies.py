@@ -1,0 +1,290 @@
+"""Weighting strategies behind one interface: per-source statistics in, K weights λ out.
+
+The trainer's loss is then :func:`~morelib.weighting.weighted_loss` = Σ_i λ_i · (mean loss of
+source i). Strategies:
+
+* :class:`UniformWeighting`: λ_i = 1/K' over the K' sources present in the batch;
+* :class:`BatchMeanWeighting` (``"mean"``): λ_i = n_i/B, i.e. the plain batch mean (the paper's
+  MultiTask on uniformly mixed batches);
+* :class:`ProportionalWeighting`: λ_i ∝ |D_i| over the sources present;
+* :class:`MoreWeighting`: MORE: all-reduce (distributed), EMA, normalise, min-norm λ.
+
+Every strategy has ``weights(stats)``, ``last_diagnostics`` (a flat ``{name: float}`` for
+logging, built lazily), ``state_dict()`` / ``load_state_dict()`` and ``needs_head_gradients``
+(only MORE needs the [K, h] gradients; the others read ``counts``). ``stats`` is a
+:class:`SourceStats` or the :class:`~morelib.weighting.HeadGradients` that
+:func:`~morelib.weighting.head_gradients` returns.
+
+Example:
+    >>> import torch
+    >>> stats = SourceStats(counts=torch.tensor([2.0, 2.0, 0.0]))
+    >>> make_weighting("uniform", 3).weights(stats)
+    tensor([0.5000, 0.5000, 0.0000])
+    >>> make_weighting("proportional", 3, sizes=[1, 3, 4]).weights(stats)
+    tensor([0.2500, 0.7500, 0.0000])
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple, Protocol, Sequence, runtime_checkable
+
+import numpy as np
+import torch
+
+from morelib.weighting.head_gradients import all_reduce_source_stats
+from morelib.weighting.min_norm import METHODS, min_norm_solve
+from morelib.weighting.momentum import NORMALIZATIONS, GradientEMA, gradient_normalizers
+
+
+class SourceStats(NamedTuple):
+    """Per-source statistics of one batch: grads [K, h], losses [K], counts [K], sizes [K]."""
+
+    grads: torch.Tensor | None = None
+    losses: torch.Tensor | None = None
+    counts: torch.Tensor | None = None
+    sizes: torch.Tensor | None = None
+
+
+@runtime_checkable
+class WeightingStrategy(Protocol):
+    n_sources: int
+    needs_head_gradients: bool
+
+    def weights(self, stats: Any) -> torch.Tensor: ...
+
+    @property
+    def last_diagnostics(self) -> dict[str, float]: ...
+
+    def state_dict(self) -> dict[str, Any]: ...
+
+    def load_state_dict(self, state: dict[str, Any]) -> None: ...
+
+
+def _normalized_over_present(scores: torch.Tensor, counts: torch.Tensor | None) -> torch.Tensor:
+    """scores·present / Σ; uniform over all K if nothing is present (no host sync)."""
+    scores = scores.float()
+    if counts is not None:
+        scores = scores * (counts.to(scores.device) > 0).float()
+    total = scores.sum()
+    uniform = torch.full_like(scores, 1.0 / scores.numel())
+    return torch.where(total > 0, scores / total.clamp_min(1e-30), uniform)
+
+
+class _Stateless:
+    needs_head_gradients = False
+
+    def __init__(self, n_sources: int):
+        if n_sources < 1:
+            raise ValueError(f"n_sources must be >= 1, got {n_sources}")
+        self.n_sources = n_sources
+        self._last: torch.Tensor | None = None
+
+    @property
+    def last_diagnostics(self) -> dict[str, float]:
+        if self._last is None:
+            return {}
+        return {f"lambda/{i}": v for i, v in enumerate(self._last.cpu().tolist())}
+
+    def _scores(self, stats: Any) -> torch.Tensor:
+        raise NotImplementedError
+
+    def weights(self, stats: Any) -> torch.Tensor:
+        self._last = _normalized_over_present(self._scores(stats), stats.counts)
+        return self._last
+
+    def state_dict(self) -> dict[str, Any]:
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        pass
+
+
+class UniformWeighting(_Stateless):
+    """λ_i = 1/K' over the K' sources with pairs in the batch (all K if ``counts`` is None)."""
+
+    def _scores(self, stats: Any) -> torch.Tensor:
+        device = stats.counts.device if stats.counts is not None else None
+        return torch.ones(self.n_sources, device=device)
+
+
+class BatchMeanWeighting(_Stateless):
+    """λ_i = n_i / B: the weighted loss is the plain mean over the batch's pairs.
+
+    Example:
+        >>> import torch
+        >>> BatchMeanWeighting(2).weights(SourceStats(counts=torch.tensor([3.0, 1.0])))
+        tensor([0.7500, 0.2500])
+    """
+
+    def _scores(self, stats: Any) -> torch.Tensor:
+        return stats.counts.float()
+
+
+class ProportionalWeighting(_Stateless):
+    """λ_i ∝ source size |D_i| over the sources present (sizes given here or in the stats)."""
+
+    def __init__(self, sizes: Sequence[float] | torch.Tensor | None = None,
+                 n_sources: int | None = None):
+        self.sizes = None if sizes is None else torch.as_tensor(sizes, dtype=torch.float32)
+        if n_sources is None:
+            if self.sizes is None:
+                raise ValueError("ProportionalWeighting needs sizes or n_sources")
+            n_sources = len(self.sizes)
+        super().__init__(n_sources)
+        if self.sizes is not None and (self.sizes.shape != (n_sources,)
+                                       or bool((self.sizes < 0).any())):
+            raise ValueError(f"sizes must be {n_sources} non-negative numbers, got {sizes}")
+
+    def _scores(self, stats: Any) -> torch.Tensor:
+        sizes = self.sizes if self.sizes is not None else getattr(stats, "sizes", None)
+        if sizes is None:
+            raise ValueError("ProportionalWeighting: no source sizes given")
+        device = stats.counts.device if stats.counts is not None else None
+        return torch.as_tensor(sizes, dtype=torch.float32).to(device)
+
+
+class MoreWeighting:
+    """MORE's λ: the min-norm point of the normalised, EMA-smoothed per-source head gradients.
+
+    Per call (``weights(stats)``, once per micro-step, on every rank):
+
+    1. ``sync=True`` and ``torch.distributed`` initialised: all-reduce sums and counts, so every
+       rank has global-batch means and computes the same λ (authors: per-rank λ, D7);
+    2. EMA over the sources present (:class:`~morelib.weighting.momentum.GradientEMA`);
+    3. one Gram matrix of the batch gradients and the EMA buffers on the device, moved to the
+       CPU with the losses and counts in ONE transfer (the step's only host sync);
+    4. normalise the Gram (divisors d: Ĝ = G / ddᵀ, same as normalising the vectors) and solve
+       the min-norm problem over the sources present; absent sources get λ = 0.
+
+    ``last_diagnostics`` (built lazily) holds per source i: ``lambda/i``, ``grad_norm/i`` (this
+    batch), ``ema_norm/i``, and per pair ``cos/i-j`` (this batch's gradients) and
+    ``cos_normalized/i-j`` (the vectors the solver sees; normalising is a positive rescaling,
+    so these are the EMA buffers' cosines), plus ``min_norm`` (λᵀĜλ), ``fw_iterations`` and
+    ``kkt_violation``. NaN where undefined (absent source, zero vector).
+
+    Example:
+        >>> import torch
+        >>> more = MoreWeighting(2, alpha=1.0)
+        >>> stats = SourceStats(torch.tensor([[1.0, 0.0], [0.0, 3.0]]), torch.ones(2),
+        ...                     torch.ones(2))
+        >>> more.weights(stats)                      # l2-normalised orthogonal: equal weights
+        tensor([0.5000, 0.5000])
+        >>> more.last_diagnostics["cos/0-1"], more.last_diagnostics["grad_norm/1"]
+        (0.0, 3.0)
+    """
+
+    needs_head_gradients = True
+
+    def __init__(self, n_sources: int, alpha: float = 0.99, normalize: str = "l2",
+                 init: str = "zeros", sync: bool = True, seed: int = 0, *,
+                 max_iter: int = 1000, tol: float = 1e-5, method: str = "corrective"):
+        if normalize not in NORMALIZATIONS:
+            raise ValueError(f"normalize must be one of {NORMALIZATIONS}, got {normalize!r}")
+        if method not in METHODS:
+            raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+        self.n_sources, self.normalize, self.sync = n_sources, normalize, sync
+        self.max_iter, self.tol, self.method = max_iter, tol, method
+        self.ema = GradientEMA(n_sources, alpha=alpha, init=init, seed=seed)
+        self.steps = 0
+        self._cpu: dict[str, Any] | None = None
+
+    def weights(self, stats: Any) -> torch.Tensor:
+        grads, losses, counts = stats.grads, stats.losses, stats.counts
+        if grads is None or losses is None or counts is None:
+            raise ValueError("MoreWeighting needs grads, losses and counts (head_gradients)")
+        if self.sync:
+            grads, losses, counts = all_reduce_source_stats(grads, losses, counts)
+        K = self.n_sources
+        present = counts > 0
+        momentum = self.ema.update(grads, present)
+        self.steps += 1
+        dtype = torch.float32 if grads.device.type == "mps" else torch.float64
+        vectors = torch.cat([grads, momentum]).to(dtype)
+        packed = torch.cat([(vectors @ vectors.T).flatten(), losses.to(dtype), counts.to(dtype)])
+        cpu = packed.cpu()  # the one device -> host transfer of the step
+        gram2 = cpu[: 4 * K * K].view(2 * K, 2 * K)
+        cpu_losses, cpu_counts = cpu[4 * K * K: 4 * K * K + K], cpu[4 * K * K + K:]
+        cpu_present = cpu_counts > 0
+        gram_m = gram2[K:, K:]
+        d = gradient_normalizers(gram_m.diagonal(), cpu_losses, self.normalize, cpu_present)
+        gram_hat = gram_m / torch.outer(d, d)
+        if bool(cpu_present.any()):
+            result = min_norm_solve(gram_hat.numpy(), self.max_iter, self.tol,
+                                    active=cpu_present.numpy(), method=self.method)
+            lam, info = result.weights, result
+        else:
+            lam, info = np.full(K, 1.0 / K), None
+        self._cpu = {"lambda": lam, "gram_raw": gram2[:K, :K].numpy(), "gram_hat":
+                     gram_hat.numpy(), "gram_m": gram_m.numpy(), "present": cpu_present.numpy(),
+                     "result": info}
+        return torch.as_tensor(lam, dtype=torch.float32).to(grads.device, non_blocking=True)
+
+    @property
+    def last_diagnostics(self) -> dict[str, float]:
+        if self._cpu is None:
+            return {}
+        c = self._cpu
+        out: dict[str, float] = {f"lambda/{i}": float(v) for i, v in enumerate(c["lambda"])}
+        present = c["present"]
+        for key, gram in (("grad_norm", c["gram_raw"]), ("ema_norm", c["gram_m"])):
+            for i in range(self.n_sources):
+                out[f"{key}/{i}"] = float(np.sqrt(max(gram[i, i], 0.0))) if present[i] else \
+                    float("nan")
+        for key, gram in (("cos", c["gram_raw"]), ("cos_normalized", c["gram_hat"])):
+            norms = np.sqrt(np.clip(np.diag(gram), 0.0, None))
+            for i in range(self.n_sources):
+                for j in range(i + 1, self.n_sources):
+                    ok = present[i] and present[j] and norms[i] > 0 and norms[j] > 0
+                    out[f"{key}/{i}-{j}"] = float(gram[i, j] / (norms[i] * norms[j])) if ok \
+                        else float("nan")
+        result = c["result"]
+        if result is not None:
+            out["min_norm"] = float(result.value)
+            out["fw_iterations"] = float(result.iterations)
+            out["kkt_violation"] = float(result.kkt_violation)
+        return out
+
+    def state_dict(self) -> dict[str, Any]:
+        """EMA buffers, per-source update counts, step count and settings (torch.save-able)."""
+        return {"n_sources": self.n_sources, "steps": self.steps, "alpha": self.ema.alpha,
+                "normalize": self.normalize, "init": self.ema.init, **self.ema.state_dict()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        if state.get("n_sources") != self.n_sources:
+            raise ValueError(f"weighting state is for {state.get('n_sources')} sources, this "
+                             f"run has {self.n_sources}")
+        self.ema.load_state_dict(state)
+        self.steps = int(state["steps"])
+
+
+def make_weighting(name: str, n_sources: int, sizes: Sequence[float] | None = None,
+                   **kwargs: Any) -> Any:
+    """Build a strategy by name: ``"more"``, ``"uniform"``, ``"mean"`` or ``"proportional"``.
+
+    ``kwargs`` are :class:`MoreWeighting`'s options; the baselines accept and ignore them, so
+    one call site can pass a config's MORE settings whatever the strategy.
+
+    Example:
+        >>> make_weighting("more", 5, alpha=0.99, normalize="l2").ema.alpha
+        0.99
+        >>> make_weighting("bogus", 2)
+        Traceback (most recent call last):
+        ...
+        ValueError: unknown weighting 'bogus'; choose one of ('more', 'uniform', 'mean', 'proportional')
+    """
+    import inspect
+
+    names = ("more", "uniform", "mean", "proportional")
+    allowed = set(inspect.signature(MoreWeighting).parameters) - {"n_sources"}
+    unknown = set(kwargs) - allowed
+    if unknown:
+        raise TypeError(f"unknown weighting option(s) {sorted(unknown)}; allowed {sorted(allowed)}")
+    if name == "more":
+        return MoreWeighting(n_sources, **kwargs)
+    if name == "uniform":
+        return UniformWeighting(n_sources)
+    if name == "mean":
+        return BatchMeanWeighting(n_sources)
+    if name == "proportional":
+        return ProportionalWeighting(sizes, n_sources=n_sources)
+    raise ValueError(f"unknown weighting {name!r}; choose one of {names}")
