@@ -8,9 +8,12 @@ orders, giving the entries (sigmoid(m), y) and (sigmoid(-m), 1 - y); with unifor
 **Symmetric = top-label identity.** The symmetric ECE equals the top-label ECE over pairs
 (confidence sigmoid(|m|), correct iff the sign of m matches the label, a tie counting half):
 a pair in upper bin b has its mirrored entry in the bin reflected about 0.5 with the same
-|sum p - sum y|. Exceptions: (1) a confidence exactly on a bin edge other than 0.5 (its mirror
-falls in a non-reflected bin because bins are right-closed), including margins so small that
-sigmoid rounds to exactly 0.5; (2) ties (m = 0) when the top-label form gives them a credit other
+|sum p - sum y|. Exceptions: (0) an odd number of bins (e.g. the code's 5-bin ECE): 0.5 is not
+an edge, the middle bin is its own mirror and always has zero gap in the symmetric form (it holds
+c and 1 - c with labels y and 1 - y), so the symmetric ECE is the top-label ECE minus the middle
+bin's share; (1) a confidence exactly on a bin edge other than 0.5 (its mirror falls in a
+non-reflected bin because bins are right-closed), including margins so small that sigmoid rounds
+to exactly 0.5; (2) ties (m = 0) when the top-label form gives them a credit other
 than 1/2 (``tie_credit``); (3) ACE and MCE when ties are present (ties share the (0.4, 0.5] bin
 with mirrored entries in the symmetric form); (4) quantile bins, whose edges depend on which
 entries are binned. With the default ``tie_credit=0.5`` the l1/l2 ECE identity survives ties.
