@@ -1,4 +1,4 @@
-"""ECE family, accuracy, Brier/NLL, summary and reliability tables against independent computations."""
+"""ECE family, accuracy, Brier/NLL, summary and reliability tables vs independent computations."""
 
 from __future__ import annotations
 
@@ -282,6 +282,13 @@ def test_reliability_table_reproduces_ece_and_diagram_has_no_side_effects():
     assert reliability_diagram(m, y, ax=ax, label="RM") is ax
     assert reliability_diagram(m, y, ax=ax, form="top_label", binning="quantile") is ax
     assert dict(mpl.rcParams) == before
+
+
+def test_accepts_torch_tensors():
+    torch = pytest.importorskip("torch")
+    t = torch.linspace(-3, 3, 101, dtype=torch.bfloat16, requires_grad=True)
+    assert ece(t) == ece(t.detach().float().numpy())
+    assert accuracy(t, labels=torch.ones(101)) == accuracy(t.detach().float().numpy())
 
 
 @pytest.mark.parametrize(

@@ -22,9 +22,16 @@ BINNINGS = ("uniform", "quantile")
 FORMS = ("symmetric", "top_label")
 
 
+def _to_numpy(values) -> np.ndarray:
+    if hasattr(values, "detach"):  # a torch tensor (any dtype, device, requires_grad)
+        values = values.detach().cpu().double().numpy()
+    return np.asarray(values, dtype=np.float64)
+
+
 def as_margins(margins, name: str = "margins") -> np.ndarray:
-    """``margins`` as a 1-D float64 array; raises on wrong shape, empty input or NaN."""
-    m = np.asarray(margins, dtype=np.float64)
+    """``margins`` (array-like or torch tensor) as a 1-D float64 array; raises on wrong shape,
+    empty input or NaN."""
+    m = _to_numpy(margins)
     if m.ndim != 1:
         raise ValueError(f"{name} must be 1-D, got shape {m.shape}")
     if m.size == 0:
@@ -38,7 +45,7 @@ def as_labels(labels, n: int, name: str = "labels") -> np.ndarray:
     """``labels`` as float64 values in [0, 1] of length ``n`` (all ones when ``None``)."""
     if labels is None:
         return np.ones(n)
-    y = np.asarray(labels, dtype=np.float64)
+    y = _to_numpy(labels)
     if y.shape != (n,):
         raise ValueError(f"{name} must have shape ({n},), got {y.shape}")
     if not ((y >= 0.0) & (y <= 1.0)).all():  # also rejects NaN

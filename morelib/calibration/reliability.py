@@ -29,8 +29,12 @@ def reliability_table(
 
     Example: confidences 0.25, 0.5, 0.5, 0.75 all sit on edges and go to the lower bin:
         >>> t = reliability_table([np.log(3.0), 0.0], n_bins=4)
-        >>> t[["bin", "count", "confidence", "accuracy"]].round(3).to_string(index=False)
-        ' bin  count  confidence  accuracy\\n   0      1        0.25       0.0\\n   1      2        0.50       0.5\\n   2      1        0.75       1.0\\n   3      0         NaN       NaN'
+        >>> print(t[["bin", "count", "confidence", "accuracy"]].round(3).to_string(index=False))
+         bin  count  confidence  accuracy
+           0      1        0.25       0.0
+           1      2        0.50       0.5
+           2      1        0.75       1.0
+           3      0         NaN       NaN
     """
     import pandas as pd
 
@@ -64,7 +68,8 @@ def reliability_diagram(
     label: str | None = None,
     color=None,
 ):
-    """Reliability diagram: bars of label mean per bin, mean confidences as markers, the diagonal.
+    """Reliability diagram: a bar per bin (its label mean), a marker at (mean confidence, label
+    mean), and the diagonal.
 
     Returns the matplotlib Axes (a new figure's when ``ax`` is None). The legend entry shows
     ``label`` and the ECE of the chosen form and binning.
@@ -83,16 +88,18 @@ def reliability_diagram(
     filled = table[table["count"] > 0]
     error = float((filled["count"] * filled["gap"].abs()).sum() / filled["count"].sum())
     name = f"{label + ', ' if label else ''}ECE {error:.4f}"
-    bars = ax.bar(
-        filled["lower"], filled["accuracy"], width=filled["upper"] - filled["lower"],
-        align="edge", alpha=0.5, edgecolor="black", linewidth=0.5, color=color, label=name,
+    (points,) = ax.plot(
+        filled["confidence"], filled["accuracy"], "o", markersize=3, color=color, label=name
     )
-    ax.plot(filled["confidence"], filled["accuracy"], "o", markersize=3,
-            color=bars.patches[0].get_facecolor()[:3] if len(bars.patches) else color)
+    ax.bar(
+        filled["lower"], filled["accuracy"], width=filled["upper"] - filled["lower"],
+        align="edge", alpha=0.4, edgecolor="black", linewidth=0.5, color=points.get_color(),
+    )
     ax.plot([0, 1], [0, 1], linestyle="--", color="gray", linewidth=1)
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
-    ax.set_xlabel("confidence sigmoid(margin)" if form == "symmetric" else "confidence sigmoid(|margin|)")
-    ax.set_ylabel("label mean" if form == "symmetric" else "accuracy")
+    symmetric = form == "symmetric"
+    ax.set_xlabel("confidence sigmoid(margin)" if symmetric else "confidence sigmoid(|margin|)")
+    ax.set_ylabel("label mean" if symmetric else "accuracy")
     ax.legend(loc="upper left", frameon=False)
     return ax
