@@ -76,11 +76,16 @@ def read_messages(records: Iterable[Located], origin: str) -> dict[str, Message]
         if message_id in messages:
             raise DataError(origin, where, "message_id", f"duplicate message id {message_id!r}")
         messages[message_id] = Message(where, role, text, parent, rank, record.get("lang"))
+    for message in messages.values():
+        if message.parent is not None and message.parent not in messages:
+            raise DataError(origin, message.where, "parent_id",
+                            f"unknown parent message {message.parent!r}")
     return messages
 
 
 def conversation(messages: dict[str, Message], message_id: str, origin: str) -> list[Message]:
-    """The path of messages from the root down to ``message_id`` (inclusive).
+    """The path of messages from the root down to ``message_id`` (inclusive); the parents are
+    known to exist (:func:`read_messages` checks them).
 
     Example:
         >>> ms = {"r": Message("row 0", "prompter", "Hi", None, None, "en"),
@@ -93,9 +98,6 @@ def conversation(messages: dict[str, Message], message_id: str, origin: str) -> 
         path.append(current)
         if current.parent is None:
             return path[::-1]
-        if current.parent not in messages:
-            raise DataError(origin, current.where, "parent_id",
-                            f"unknown parent message {current.parent!r}")
         if len(path) > len(messages):
             raise DataError(origin, current.where, "parent_id", "cycle in the message tree")
         current = messages[current.parent]

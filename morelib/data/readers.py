@@ -106,7 +106,7 @@ def _jsonl(path: Path) -> Iterator[Located]:
         for number, line in enumerate(handle, start=1):
             if line.strip():
                 try:
-                    yield f"line {number}", json.loads(line)
+                    yield f"line {number}", json.loads(line.rstrip())
                 except json.JSONDecodeError as err:
                     raise _invalid(path, err, number) from None
 

@@ -79,6 +79,7 @@ _HUB = re.compile(r"^(?P<name>[^:@]+)(?::(?P<config>[^@]+))?(?:@(?P<split>.+))?$
 class Spec:
     """A parsed source spec: a local ``path`` or a hub ``name`` with ``config`` and ``split``."""
 
+    text: str
     path: Path | None = None
     name: str | None = None
     config: str | None = None
@@ -91,7 +92,7 @@ def parse_spec(spec: str | Path) -> Spec:
 
     Example:
         >>> parse_spec("summarize@validation[:2000]")
-        Spec(path=None, name='openai/summarize_from_feedback', config='comparisons', split='validation', limit=2000)
+        Spec(text='summarize@validation[:2000]', path=None, name='openai/summarize_from_feedback', config='comparisons', split='validation', limit=2000)
         >>> parse_spec("no/such/file.json")
         Traceback (most recent call last):
         ...
@@ -102,19 +103,19 @@ def parse_spec(spec: str | Path) -> Spec:
     limit = int(match.group(1)) if match else None
     target = text[:match.start()] if match else text
     if Path(target).expanduser().exists():
-        return Spec(path=Path(target).expanduser(), limit=limit)
+        return Spec(text, path=Path(target).expanduser(), limit=limit)
     hub = _HUB.match(target)
     name = hub and hub["name"].strip()
     if hub and name.lower() in ALIASES and not hub["config"]:
         aliased = parse_spec(ALIASES[name.lower()] + (f"@{hub['split']}" if hub["split"] else ""))
-        return Spec(name=aliased.name, config=aliased.config, split=aliased.split, limit=limit)
+        return Spec(text, aliased.path, aliased.name, aliased.config, aliased.split, limit)
     known = {n.lower(): n for n in HUB}
     if not hub or name.lower() not in known:
         raise DataError(text, "source spec", None, "no such file, and not a known hub dataset "
                         f"({', '.join(HUB)}, or {', '.join(ALIASES)})")
     name = known[name.lower()]
     config, split = HUB[name]
-    return Spec(name=name, config=hub["config"] or config, split=hub["split"] or split,
+    return Spec(text, name=name, config=hub["config"] or config, split=hub["split"] or split,
                 limit=limit)
 
 
@@ -159,14 +160,14 @@ def load_source(spec: str | Path, *, source: str | None = None, split: str | Non
 def _load_hub(spec: Spec, split: str, limit: int | None, source: str | None) -> LoadedSource:
     if spec.name == hh.HUB_NAME:
         if not spec.config:
-            raise DataError(spec.name, "source spec", None,
+            raise DataError(spec.text, "source spec", None,
                             "needs a data_dir, e.g. Anthropic/hh-rlhf:harmless-base")
         loaded = hh.load_hh(spec.config, split, limit)
     elif spec.name == webgpt.HUB_NAME:
         loaded = webgpt.load_webgpt(split, limit)
     elif spec.name == summarize.HUB_NAME:
         if spec.config != "comparisons":
-            raise DataError(spec.name, "source spec", None, "only the 'comparisons' config "
+            raise DataError(spec.text, "source spec", None, "only the 'comparisons' config "
                             f"holds preference pairs, got {spec.config!r}")
         loaded = summarize.load_summarize(split, limit)
     else:
@@ -178,10 +179,12 @@ def _load_file(path: Path, source: str | None, limit: int | None,
                columns: Mapping[str, str] | None) -> list[LoadedSource]:
     origin = str(path)
     where, record = first_record(path)
+    if not isinstance(record, Mapping):
+        raise DataError(path, where, None, f"expected an object, got {type(record).__name__}")
     kind = "generic" if columns is not None else detect_format(record)
     if kind is None:
-        fields = ", ".join(map(str, record)) if isinstance(record, Mapping) else type(record).__name__
-        raise DataError(path, where, None, f"unrecognised record format (fields: {fields}); "
+        raise DataError(path, where, None, "unrecognised record format (fields: "
+                        f"{', '.join(map(str, record))}); "
                         "give columns= for a generic table")
     records = read_records(path, limit)
     if kind == "generic":
