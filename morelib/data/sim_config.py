@@ -74,12 +74,22 @@ class SimulatorConfig:
                                  f"known: {FEATURES}")
 
     def temperature(self, source: str) -> float:
-        """The Bradley–Terry temperature (label noise) of ``source``."""
+        """The Bradley–Terry temperature (label noise) of ``source``.
+
+        Example:
+            >>> SimulatorConfig(noise={"oasst1": 2.0}).temperature("oasst1")
+            2.0
+        """
         if isinstance(self.noise, Mapping):
             return float(self.noise.get(source, DEFAULT_NOISE[source]))
         return float(self.noise)
 
     def n_pairs(self, source: str) -> int:
-        """How many pairs ``source`` gets per split."""
+        """How many pairs ``source`` gets per split (0 for a source missing from a mapping).
+
+        Example:
+            >>> SimulatorConfig(n_pairs_per_source={"helpful": 7}).n_pairs("webgpt")
+            0
+        """
         n = self.n_pairs_per_source
         return int(n.get(source, 0) if isinstance(n, Mapping) else n)

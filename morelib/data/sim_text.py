@@ -102,7 +102,12 @@ class Style:
 
     @property
     def label(self) -> str:
-        """``mode`` plus the traits that are on, e.g. ``"answer+3+list+polite"``."""
+        """``mode``, the number of points and the traits that are on.
+
+        Example:
+            >>> Style("answer", 3, as_list=True, polite=True).label
+            'answer+3+list+polite'
+        """
         on = [t.replace("as_", "") for t in TRAITS if getattr(self, t)]
         return "+".join([self.mode, str(self.n_points), *on])
 

@@ -153,7 +153,12 @@ class Simulator:
         return [sum(self._effective[s][k] * f[k] for k in FEATURES) for s in sources]
 
     def temperature(self, source: str | None = None) -> float:
-        """The BT temperature of ``source`` (``None``: ``shared_temperature``)."""
+        """The BT temperature of ``source`` (``None``: ``shared_temperature``).
+
+        Example:
+            >>> Simulator().temperature("webgpt"), Simulator().temperature()
+            (1.4, 1.0)
+        """
         if source is None:
             return self.config.shared_temperature
         self._specific(source)
@@ -175,7 +180,13 @@ class Simulator:
         return bt_probability(delta, self.temperature(source))
 
     def simulate(self, split: str = "train") -> list[LoadedSource]:
-        """One :class:`LoadedSource` per configured source for ``split`` (see the module)."""
+        """One :class:`LoadedSource` per configured source for ``split`` (see the module).
+
+        Example:
+            >>> cfg = SimulatorConfig(n_pairs_per_source=1, sources=("oasst1",))
+            >>> [s.summary()["pairs"] for s in Simulator(cfg).simulate("validation")]
+            [1]
+        """
         if split not in SPLITS:
             raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
         return [self._source(s, split) for s in self.config.sources]
