@@ -1,0 +1,120 @@
+"""Load a resolved model's tokenizer and bare backbone (hub, local folder, package copy, tiny).
+
+SmolLM2's offline copy is a GGUF file: transformers dequantises it to fp32, but the result keeps
+a GGUF quantizer and cannot be saved; :func:`load_backbone` copies its weights into a plain
+``LlamaModel`` of the same config, which saves and trains like any other.
+
+Tokenizers from package copies and the hub are cached per process (SmolLM2's takes ~4 s to read
+from the GGUF); every call returns a fresh copy, so callers may change it freely.
+
+Example:
+    >>> tok = load_tokenizer("tiny-llama")
+    >>> tok.pad_token, tok.eos_token
+    ('<|endoftext|>', '<|im_end|>')
+    >>> backbone = load_backbone("tiny-llama")
+    >>> type(backbone).__name__, backbone.config.vocab_size == len(tok)
+    ('LlamaModel', True)
+"""
+
+from __future__ import annotations
+
+import copy
+from functools import lru_cache
+from typing import Any
+
+import torch
+
+from morelib.models.resolve import ResolvedModel, resolve_model
+from morelib.models.special_tokens import prepare_tokenizer
+from morelib.models.tiny import build_tiny_backbone
+
+
+def raw_tokenizer(name: str, mode: str | None = None, trust_remote_code: bool = False) -> Any:
+    """The model's tokenizer as shipped (no RM pad policy applied); a fresh copy.
+
+    Example:
+        >>> raw_tokenizer("tiny-bert").cls_token
+        '[CLS]'
+    """
+    resolved = resolve_model(name, mode)
+    if resolved.origin == "tiny":
+        return raw_tokenizer(resolved.tokenizer_name, mode)
+    if resolved.origin == "local":  # a folder may be rewritten: never cached
+        return _from_pretrained_tokenizer(resolved.path, (), trust_remote_code)
+    kwargs = tuple(sorted(resolved.load_kwargs.items()))
+    return copy.deepcopy(_cached_tokenizer(resolved.path, kwargs, trust_remote_code))
+
+
+def load_tokenizer(name: str, mode: str | None = None, trust_remote_code: bool = False) -> Any:
+    """The model's tokenizer with the RM special-token policy applied (a dedicated pad token;
+    see :mod:`morelib.models.special_tokens`).
+
+    Args:
+        name: anything :func:`resolve_model` accepts; a saved RM folder gives its own tokenizer.
+        mode: resolution mode (``None``: :func:`models_mode`).
+        trust_remote_code: allow custom tokenizer code from the model's repository.
+
+    Example:
+        >>> tok = load_tokenizer("tiny-bert")
+        >>> tok.pad_token, tok.pad_token_id
+        ('[PAD]', 0)
+    """
+    tokenizer = raw_tokenizer(name, mode, trust_remote_code)
+    prepare_tokenizer(tokenizer)
+    return tokenizer
+
+
+def load_backbone(name: str, dtype: torch.dtype | str | None = None, mode: str | None = None,
+                  trust_remote_code: bool = False) -> Any:
+    """The bare backbone (``AutoModel``: no LM head, no vocabulary logits) of a model.
+
+    Args:
+        name: anything :func:`resolve_model` accepts.
+        dtype: ``None`` gives float32 (transformers 5 would otherwise load the checkpoint's
+            dtype); ``"auto"`` keeps the checkpoint's; or a ``torch.dtype``.
+        mode: resolution mode (``None``: :func:`models_mode`).
+        trust_remote_code: allow custom model code from the model's repository.
+
+    Example:
+        >>> load_backbone("tiny-gpt-neox", dtype=torch.bfloat16).dtype
+        torch.bfloat16
+    """
+    dtype = torch.float32 if dtype is None else dtype
+    resolved = resolve_model(name, mode)
+    if resolved.origin == "tiny":
+        vocab = len(raw_tokenizer(resolved.tokenizer_name, mode))
+        return build_tiny_backbone(name, vocab, dtype=None if dtype == "auto" else dtype)
+    if "gguf_file" in resolved.load_kwargs:
+        return _load_gguf_backbone(resolved, dtype)
+    from transformers import AutoModel
+
+    return AutoModel.from_pretrained(resolved.path, dtype=dtype,
+                                     trust_remote_code=trust_remote_code,
+                                     **resolved.load_kwargs)
+
+
+def _load_gguf_backbone(resolved: ResolvedModel, dtype: torch.dtype | str) -> Any:
+    """Dequantise a GGUF checkpoint and copy its weights into a plain backbone of its config."""
+    from transformers import AutoModel
+
+    quantized = AutoModel.from_pretrained(resolved.path, dtype=torch.float32,
+                                          **resolved.load_kwargs)
+    config = copy.deepcopy(quantized.config)
+    if hasattr(config, "quantization_config"):
+        del config.quantization_config
+    plain = AutoModel.from_config(config, dtype=torch.float32)
+    plain.load_state_dict(quantized.state_dict(), strict=True)
+    del quantized
+    return plain if dtype in ("auto", torch.float32) else plain.to(dtype)
+
+
+@lru_cache(maxsize=16)
+def _cached_tokenizer(path: str, kwargs: tuple, trust_remote_code: bool) -> Any:
+    return _from_pretrained_tokenizer(path, kwargs, trust_remote_code)
+
+
+def _from_pretrained_tokenizer(path: str, kwargs: tuple, trust_remote_code: bool) -> Any:
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(path, trust_remote_code=trust_remote_code,
+                                         **dict(kwargs))

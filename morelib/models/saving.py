@@ -1,0 +1,236 @@
+"""Save and load reward models in Hugging Face's standard sequence-classification layout.
+
+**Full RMs** (and LoRA RMs saved with ``merge=True``) are written as the backbone's
+``*ForSequenceClassification`` with ``num_labels=1``, so other RLHF tools can load them with
+``AutoModelForSequenceClassification.from_pretrained(path)``:
+
+* ``config.json``: the backbone config with ``architectures=["<Arch>ForSequenceClassification"]``,
+  ``num_labels=1``, the dedicated ``pad_token_id`` and ``morelib_pooling`` (the pooling rule);
+* ``model.safetensors`` (sharded for large models): HF's key names, e.g. ``model.*`` +
+  ``score.weight`` (Llama), ``gpt_neox.*`` + ``score.weight`` (GPT-NeoX), ``bert.*`` +
+  ``classifier.weight`` / ``classifier.bias`` (= 0) (BERT);
+* the tokenizer files (its ``pad_token`` is the dedicated pad) and ``morelib_reward_model.json``.
+
+Decoder RMs (Llama, GPT-NeoX, ...) reload in HF with the same scores: HF pools at the last token
+that is not the pad, which is our last real token because the pad never occurs in real text.
+**BERT-style RMs** reload identically through :func:`load_reward_model` only: HF's
+``BertForSequenceClassification`` pools the ``[CLS]`` state through a pooler (not saved: morelib
+does not use it), so its scores differ.
+
+**LoRA RMs** (``merge=False``) are saved as ``adapter/`` (peft's layout: ``adapter_config.json``
++ ``adapter_model.safetensors``), ``head.safetensors`` (the head, always saved), the tokenizer and
+``morelib_reward_model.json`` naming the base model, which is resolved again on loading.
+
+:func:`load_reward_model` reads safetensors only and never runs code from the folder unless
+``trust_remote_code=True`` is passed.
+
+Example:
+    >>> import tempfile
+    >>> from morelib.models import RewardModel, encode_pairs, load_tokenizer
+    >>> rm, tok = RewardModel.from_name("tiny-llama", seed=0), load_tokenizer("tiny-llama")
+    >>> folder = save_reward_model(rm, tok, tempfile.mkdtemp())
+    >>> batch = encode_pairs(tok, ["Q:"], [" yes"], [" no"])
+    >>> torch.allclose(load_reward_model(folder)(**batch).rewards, rm(**batch).rewards)
+    True
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import warnings
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from morelib.models.lora import is_lora
+from morelib.models.reward_model import RewardModel, unwrap_backbone
+
+LAYOUT_FILE = "morelib_reward_model.json"
+HEAD_FILE = "head.safetensors"
+ADAPTER_DIR = "adapter"
+#: The pooling rule, stored as ``morelib_pooling`` in saved configs.
+POOLING = "last_real_token"
+
+
+def save_reward_model(model: RewardModel, tokenizer: Any, path: str | Path,
+                      merge: bool = False) -> Path:
+    """Save ``model`` and ``tokenizer`` into the folder ``path`` (created); returns it.
+
+    Args:
+        model: a :class:`RewardModel`, with or without LoRA adapters.
+        tokenizer: its tokenizer (pad token = the model's ``pad_token_id``).
+        merge: for a LoRA RM, write the merged full model in the standard layout instead of
+            adapter + head (the model passed in is left unchanged).
+
+    Example: see the module docstring.
+    """
+    path = Path(path)
+    if tokenizer.pad_token_id != model.pad_token_id:
+        raise ValueError(f"tokenizer pad id {tokenizer.pad_token_id} differs from the model's "
+                         f"{model.pad_token_id}: save the tokenizer the model was built with")
+    path.mkdir(parents=True, exist_ok=True)
+    info = {"format": "full", "pooling": POOLING, "pad_token_id": model.pad_token_id,
+            "base_model": _portable_name(model.name), "base_origin": getattr(model, "origin", None)}
+    if is_lora(model) and not merge:
+        from safetensors.torch import save_file
+
+        info["format"] = "lora"
+        model.backbone.save_pretrained(path / ADAPTER_DIR)
+        save_file({"weight": model.head.weight.detach().cpu().contiguous()}, path / HEAD_FILE)
+    else:
+        backbone = unwrap_backbone(model.backbone)
+        if is_lora(model):
+            backbone = copy.deepcopy(model.backbone).merge_and_unload()
+        _save_full(backbone, model.head.weight, model.pad_token_id, path)
+    tokenizer.save_pretrained(path)
+    (path / LAYOUT_FILE).write_text(json.dumps(info, indent=2) + "\n")
+    return path
+
+
+def load_reward_model(path: str | Path, dtype: torch.dtype | str | None = None,
+                      trust_remote_code: bool = False) -> RewardModel:
+    """Load an RM saved by :func:`save_reward_model` (full or LoRA), or a decoder RM saved by
+    HF's ``*ForSequenceClassification`` elsewhere. The tokenizer: ``load_tokenizer(path)``.
+
+    Args:
+        path: the saved folder.
+        dtype: ``None`` gives float32; ``"auto"`` the saved dtype.
+        trust_remote_code: allow custom code named by the folder's config (off by default).
+
+    Example: see the module docstring.
+    """
+    path = Path(path)
+    layout = path / LAYOUT_FILE
+    info = json.loads(layout.read_text()) if layout.is_file() else {"format": "full"}
+    if info["format"] == "lora":
+        return _load_lora(path, info, dtype, trust_remote_code)
+    if not (path / "config.json").is_file():
+        raise FileNotFoundError(f"{path} holds no saved reward model (no {LAYOUT_FILE} or "
+                                "config.json)")
+    return _load_full(path, torch.float32 if dtype is None else dtype, trust_remote_code)
+
+
+# ---- the HF sequence-classification layout ---------------------------------------------------
+def hf_head_names(shell: nn.Module) -> tuple[str, str | None]:
+    """Names of the scalar head's weight and bias (or ``None``) in an HF ``*ForSequence-
+    Classification`` model, e.g. ``("score.weight", None)`` for Llama."""
+    prefix = shell.base_model_prefix + "."
+    rest = {n: p for n, p in shell.named_parameters() if not n.startswith(prefix)}
+    weights = [n for n, p in rest.items() if p.dim() == 2 and p.shape[0] == 1]
+    biases = [n for n, p in rest.items() if p.dim() == 1 and p.shape[0] == 1]
+    if len(weights) != 1 or len(biases) > 1 or len(rest) != len(weights) + len(biases):
+        raise NotImplementedError(
+            f"{type(shell).__name__}'s head is not a single linear layer ({sorted(rest)}); "
+            "morelib cannot map its reward head onto it")
+    return weights[0], biases[0] if biases else None
+
+
+def _seq_cls_shell(config: Any, trust_remote_code: bool = False) -> nn.Module:
+    """An HF ``*ForSequenceClassification`` for ``config`` on the meta device (no memory)."""
+    from transformers import AutoModelForSequenceClassification
+
+    with torch.device("meta"):
+        return AutoModelForSequenceClassification.from_config(
+            config, trust_remote_code=trust_remote_code)
+
+
+def _save_full(backbone: nn.Module, head_weight: torch.Tensor, pad_token_id: int,
+               path: Path) -> None:
+    config = copy.deepcopy(backbone.config)
+    config.num_labels = 1
+    config.pad_token_id = pad_token_id
+    config.get_text_config().pad_token_id = pad_token_id
+    config.morelib_pooling = POOLING
+    shell = _seq_cls_shell(config)
+    weight_name, bias_name = hf_head_names(shell)
+    setattr(shell, shell.base_model_prefix, backbone)
+    _set_parameter(shell, weight_name, head_weight.detach().clone())
+    if bias_name is not None:
+        _set_parameter(shell, bias_name, torch.zeros(1, dtype=head_weight.dtype))
+    shell.save_pretrained(path)
+
+
+def _load_full(path: Path, dtype: Any, trust_remote_code: bool) -> RewardModel:
+    from transformers import AutoConfig, AutoModel
+
+    config = AutoConfig.from_pretrained(path, trust_remote_code=trust_remote_code)
+    weight_name, bias_name = hf_head_names(_seq_cls_shell(config, trust_remote_code))
+    with _quiet_transformers():
+        backbone, report = AutoModel.from_pretrained(
+            path, config=config, dtype=dtype, use_safetensors=True,
+            trust_remote_code=trust_remote_code, output_loading_info=True)
+    missing = [k for k in report["missing_keys"] if not k.startswith("pooler.")]
+    if missing:
+        raise ValueError(f"{path}: backbone weights missing from the checkpoint: {missing[:5]}")
+    if getattr(config, "morelib_pooling", None) is None and getattr(backbone, "pooler", None) is not None:
+        raise ValueError(f"{path}: an HF {config.model_type} classifier pools through its "
+                         "pooler, not at the last token: morelib cannot reproduce its scores")
+    tensors = _read_tensors(path, [n for n in (weight_name, bias_name) if n])
+    if bias_name and bool(tensors[bias_name].abs().max() > 0):
+        warnings.warn(f"{path}: the head bias {float(tensors[bias_name])} is dropped (a constant "
+                      "shift of every reward; reward differences are unchanged)")
+    model = RewardModel(backbone, config.get_text_config().pad_token_id, name=str(path), seed=0)
+    with torch.no_grad():
+        model.head.weight.copy_(tensors[weight_name].reshape(model.head.weight.shape))
+    return model.eval()
+
+
+def _load_lora(path: Path, info: dict, dtype: Any, trust_remote_code: bool) -> RewardModel:
+    from peft import PeftModel
+    from safetensors.torch import load_file
+
+    from morelib.models.loading import load_tokenizer
+
+    model = RewardModel.from_name(info["base_model"], tokenizer=load_tokenizer(path), dtype=dtype,
+                                  seed=0, trust_remote_code=trust_remote_code)
+    if info.get("base_origin") and info["base_origin"] != getattr(model, "origin", None):
+        warnings.warn(f"LoRA base {info['base_model']!r} was {info['base_origin']!r} when saved "
+                      f"but resolves to {getattr(model, 'origin', None)!r} now: scores may differ")
+    if model.pad_token_id != info["pad_token_id"]:
+        raise ValueError(f"{path}: pad id {info['pad_token_id']} saved, {model.pad_token_id} now")
+    model.backbone = PeftModel.from_pretrained(model.backbone, path / ADAPTER_DIR)
+    with torch.no_grad():
+        model.head.weight.copy_(load_file(path / HEAD_FILE)["weight"])
+    return model.eval()
+
+
+# ---- helpers ---------------------------------------------------------------------------------
+def _set_parameter(module: nn.Module, name: str, value: torch.Tensor) -> None:
+    owner, _, attr = name.rpartition(".")
+    setattr(module.get_submodule(owner) if owner else module, attr, nn.Parameter(value))
+
+
+def _read_tensors(path: Path, names: list[str]) -> dict[str, torch.Tensor]:
+    from safetensors import safe_open
+
+    index = path / "model.safetensors.index.json"
+    weight_map = json.loads(index.read_text())["weight_map"] if index.is_file() else {}
+    out = {}
+    for name in names:
+        with safe_open(path / weight_map.get(name, "model.safetensors"), "pt") as f:
+            out[name] = f.get_tensor(name).float()
+    return out
+
+
+def _portable_name(name: str | None) -> str | None:
+    """A local folder as an absolute path (a relative one would depend on the working dir)."""
+    if name is not None and Path(name).expanduser().is_dir():
+        return str(Path(name).expanduser().resolve())
+    return name
+
+
+@contextlib.contextmanager
+def _quiet_transformers():
+    """Silence the loading report: the pooler and head keys it lists are expected (and checked)."""
+    from transformers.utils import logging
+
+    level = logging.get_verbosity()
+    logging.set_verbosity_error()
+    try:
+        yield
+    finally:
+        logging.set_verbosity(level)
