@@ -71,15 +71,14 @@ def test_normalizations() -> None:
     tilde = (losses + 1) / (losses + 1).sum()
     torch.testing.assert_close(normalize_gradients(m, losses, "loss"), m / tilde[:, None])
     present = torch.tensor([True, True, False])
-    tilde_p = torch.tensor([2.0, 1.0]) / 3.0
-    torch.testing.assert_close(gradient_normalizers((m * m).sum(1), losses, "loss", present)[:2],
-                               tilde_p)
+    np.testing.assert_allclose(gradient_normalizers((m * m).sum(1), losses, "loss", present)[:2],
+                               np.array([2.0, 1.0]) / 3.0)
     plus = normalize_gradients(m, losses, "loss+")
     torch.testing.assert_close(plus[0], m[0] / (5.0 * 1.0))
     torch.testing.assert_close(plus[2], m[2] / (1.0 * 3.0))
     assert torch.isfinite(plus).all()  # ℓ = 0 and ‖m‖ = 0 guarded (authors' D11)
     d = gradient_normalizers(torch.tensor([4.0]), torch.tensor([0.0]), "loss+")
-    assert torch.isfinite(d).all() and d.item() > 0
+    assert np.isfinite(d).all() and d.item() > 0
     with pytest.raises(ValueError):
         gradient_normalizers(torch.ones(2), torch.ones(2), "l1")
 

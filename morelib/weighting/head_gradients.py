@@ -86,16 +86,14 @@ def head_gradients(features_chosen: torch.Tensor, features_rejected: torch.Tenso
     delta = features_chosen.detach().to(dtype) - features_rejected.detach().to(dtype)
     w = head_weight.detach().reshape(hidden).to(device=device, dtype=dtype)
     margin = delta @ w
-    per_pair_grad = -torch.sigmoid(-margin).unsqueeze(1) * delta
+    # one scatter of [−σ(−m)·Δz, softplus(−m), 1] per pair gives sums, loss sums and counts
+    rows = torch.cat([-torch.sigmoid(-margin).unsqueeze(1) * delta,
+                      F.softplus(-margin).unsqueeze(1), torch.ones_like(margin).unsqueeze(1)], 1)
     index = source_index.to(device=device, dtype=torch.long)
-    grads = torch.zeros(n_sources, hidden, device=device, dtype=dtype).index_add_(
-        0, index, per_pair_grad)
-    losses = torch.zeros(n_sources, device=device, dtype=dtype).index_add_(
-        0, index, F.softplus(-margin))
-    counts = torch.zeros(n_sources, device=device, dtype=dtype).index_add_(
-        0, index, torch.ones_like(margin))
-    denom = counts.clamp_min(1.0)
-    return HeadGradients(grads / denom.unsqueeze(1), losses / denom, counts)
+    sums = torch.zeros(n_sources, hidden + 2, device=device, dtype=dtype).index_add_(0, index, rows)
+    counts = sums[:, -1]
+    means = sums[:, :-1] / counts.clamp_min(1.0).unsqueeze(1)
+    return HeadGradients(means[:, :-1], means[:, -1], counts)
 
 
 def all_reduce_source_stats(grads: torch.Tensor, losses: torch.Tensor, counts: torch.Tensor,

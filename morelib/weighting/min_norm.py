@@ -114,12 +114,23 @@ def _fw_step(G: np.ndarray, lam: np.ndarray, paper_clamps: bool) -> np.ndarray:
 
 
 def _affine_minimizer(Gs: np.ndarray) -> np.ndarray:
-    """argmin xᵀGs x subject to Σx = 1 (no sign constraint): the bordered KKT system."""
+    """argmin xᵀGs x subject to Σx = 1 (no sign constraint): the bordered KKT system.
+
+    A direct solve when the system is regular; least squares (a minimiser of the same problem,
+    the shortest one) when it is singular, e.g. for duplicated or affinely dependent vectors.
+    """
     m = Gs.shape[0]
-    A = np.zeros((m + 1, m + 1))
-    A[:m, :m], A[:m, m], A[m, :m] = Gs, 1.0, 1.0
+    A = np.ones((m + 1, m + 1))
+    A[:m, :m] = Gs
+    A[m, m] = 0.0
     b = np.zeros(m + 1)
     b[m] = 1.0
+    try:
+        x = np.linalg.solve(A, b)
+        if np.all(np.isfinite(x)) and np.abs(A @ x - b).max() <= 1e-12 * (1.0 + np.abs(x).max()):
+            return x[:m]
+    except np.linalg.LinAlgError:
+        pass
     return np.linalg.lstsq(A, b, rcond=None)[0][:m]
 
 
@@ -129,7 +140,7 @@ def _correct(G: np.ndarray, lam: np.ndarray) -> np.ndarray:
         S = np.flatnonzero(lam > 0)
         if len(S) < 2:
             return lam
-        x = _affine_minimizer(G[np.ix_(S, S)])
+        x = _affine_minimizer(G[S][:, S])
         d = x - lam[S]
         if np.all(x >= 0):
             new = np.zeros_like(lam)
@@ -160,7 +171,8 @@ def _solve(G: np.ndarray, method: str, max_iter: int, tol: float) -> tuple[np.nd
         return lam, 0
     if method == "corrective":
         for it in range(max_iter):
-            lam = _correct(G, lam)
+            if it > 0:  # the best pair is already optimal on its own segment
+                lam = _correct(G, lam)
             Gl = G @ lam
             if lam @ Gl - Gl.min() <= _GAP_TOL:
                 return lam, it

@@ -21,8 +21,8 @@ Example:
     >>> ema.update(torch.tensor([[1.0, 0.0], [0.0, 2.0]]), torch.tensor([True, False]))
     tensor([[0.9900, 0.0000],
             [0.0000, 0.0000]])
-    >>> gradient_normalizers(torch.tensor([4.0, 0.0]), torch.ones(2), "l2")
-    tensor([2., 1.])
+    >>> gradient_normalizers([4.0, 0.0], [1.0, 1.0], "l2")
+    array([2., 1.])
 """
 
 from __future__ import annotations
@@ -30,46 +30,49 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import torch
 
 NORMALIZATIONS = ("l2", "loss", "loss+", "none")
 INITS = ("zeros", "random", "first")
 
 
-def gradient_normalizers(sq_norms: torch.Tensor, losses: torch.Tensor, kind: str,
-                         present: torch.Tensor | None = None, eps: float = 1e-8) -> torch.Tensor:
+def gradient_normalizers(sq_norms: Any, losses: Any, kind: str, present: Any = None,
+                         eps: float = 1e-8) -> np.ndarray:
     """Divisors d [K] of the normalisation ``kind`` from squared norms ‖m_i‖² and losses ℓ_i.
 
+    Host-side arithmetic on K numbers (numpy in, float64 numpy out; CPU tensors are accepted).
     ``present`` (bool [K], default all) restricts the ``"loss"`` sum to the sources present.
 
     Example:
-        >>> import torch
-        >>> sq, loss = torch.tensor([9.0, 1.0]), torch.tensor([1.0, 3.0])
-        >>> gradient_normalizers(sq, loss, "loss")       # (ℓ+1)/Σ(ℓ+1) = (2, 4)/6
-        tensor([0.3333, 0.6667])
-        >>> gradient_normalizers(sq, torch.tensor([0.5, 0.0]), "loss+")  # ℓ = 0 floored at eps
-        tensor([1.5000e+00, 1.0000e-08])
+        >>> sq, loss = [9.0, 1.0], [1.0, 3.0]
+        >>> gradient_normalizers(sq, loss, "loss").round(4)     # (ℓ+1)/Σ(ℓ+1) = (2, 4)/6
+        array([0.3333, 0.6667])
+        >>> gradient_normalizers(sq, [0.5, 0.0], "loss+")       # ℓ = 0 floored at eps
+        array([1.5e+00, 1.0e-08])
     """
     if kind not in NORMALIZATIONS:
         raise ValueError(f"normalize must be one of {NORMALIZATIONS}, got {kind!r}")
-    one = torch.ones_like(sq_norms)
-    norms = sq_norms.clamp_min(0).sqrt()
+    norms = np.sqrt(np.clip(np.asarray(sq_norms, dtype=np.float64), 0.0, None))
     if kind == "l2":
-        return torch.where(norms > 0, norms, one)
+        return np.where(norms > 0, norms, 1.0)
     if kind == "none":
-        return one
-    losses = losses.to(sq_norms)
+        return np.ones_like(norms)
+    losses = np.asarray(losses, dtype=np.float64)
     if kind == "loss":
-        mask = one.bool() if present is None else present.to(sq_norms.device).bool()
-        shifted = torch.where(mask, losses + 1.0, torch.zeros_like(losses))
-        return torch.where(mask, shifted / shifted.sum().clamp_min(eps), one)
-    d = norms * losses.clamp_min(eps)
-    return torch.where(d > 0, d, one)
+        mask = np.ones(len(norms), bool) if present is None else np.asarray(present, bool)
+        shifted = np.where(mask, losses + 1.0, 0.0)
+        return np.where(mask, shifted / max(shifted.sum(), eps), 1.0)
+    d = norms * np.maximum(losses, eps)
+    return np.where(d > 0, d, 1.0)
 
 
 def normalize_gradients(grads: torch.Tensor, losses: torch.Tensor, kind: str = "l2",
                         present: torch.Tensor | None = None) -> torch.Tensor:
     """The vectors the solver sees: ``grads[i] / d_i`` (see :func:`gradient_normalizers`).
+
+    A convenience for inspection and tests (it reads K numbers back to the host); MORE itself
+    normalises the Gram matrix instead (Ĝ = G / ddᵀ).
 
     Example:
         >>> import torch
@@ -77,8 +80,10 @@ def normalize_gradients(grads: torch.Tensor, losses: torch.Tensor, kind: str = "
         tensor([[0.6000, 0.8000],
                 [0.0000, 0.0000]])
     """
-    d = gradient_normalizers((grads * grads).sum(1), losses, kind, present)
-    return grads / d.unsqueeze(1)
+    sq = (grads * grads).sum(1).detach().cpu()
+    mask = None if present is None else present.detach().cpu()
+    d = gradient_normalizers(sq, losses.detach().cpu(), kind, mask)
+    return grads / torch.as_tensor(d, dtype=grads.dtype, device=grads.device).unsqueeze(1)
 
 
 def random_init(n_sources: int, hidden: int, seed: int = 0) -> torch.Tensor:
@@ -137,7 +142,7 @@ class GradientEMA:
         buffer = self.buffer.to(device=grads.device, dtype=grads.dtype)
         updates = self.updates.to(grads.device)
         present = present.to(grads.device).bool()
-        blended = (1.0 - self.alpha) * buffer + self.alpha * grads
+        blended = torch.lerp(buffer, grads, self.alpha)  # (1 − α)·m + α·g
         if self.init == "first":
             blended = torch.where((updates == 0).unsqueeze(1), grads, blended)
         self.buffer = torch.where(present.unsqueeze(1), blended, buffer)

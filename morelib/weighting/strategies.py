@@ -201,23 +201,23 @@ class MoreWeighting:
         dtype = torch.float32 if grads.device.type == "mps" else torch.float64
         vectors = torch.cat([grads, momentum]).to(dtype)
         packed = torch.cat([(vectors @ vectors.T).flatten(), losses.to(dtype), counts.to(dtype)])
-        cpu = packed.cpu()  # the one device -> host transfer of the step
-        gram2 = cpu[: 4 * K * K].view(2 * K, 2 * K)
-        cpu_losses, cpu_counts = cpu[4 * K * K: 4 * K * K + K], cpu[4 * K * K + K:]
-        cpu_present = cpu_counts > 0
+        host = packed.cpu().numpy()  # the one device -> host transfer of the step
+        n = 4 * K * K
+        gram2, host_losses, present_np = host[:n].reshape(2 * K, 2 * K), host[n:n + K], \
+            host[n + K:] > 0
         gram_m = gram2[K:, K:]
-        d = gradient_normalizers(gram_m.diagonal(), cpu_losses, self.normalize, cpu_present)
-        gram_hat = gram_m / torch.outer(d, d)
-        if bool(cpu_present.any()):
-            result = min_norm_solve(gram_hat.numpy(), self.max_iter, self.tol,
-                                    active=cpu_present.numpy(), method=self.method)
-            lam, info = result.weights, result
+        d = gradient_normalizers(np.diagonal(gram_m), host_losses, self.normalize, present_np)
+        gram_hat = gram_m / np.outer(d, d)
+        result = None
+        if present_np.any():
+            result = min_norm_solve(gram_hat, self.max_iter, self.tol, active=present_np,
+                                    method=self.method)
+            lam = result.weights
         else:
-            lam, info = np.full(K, 1.0 / K), None
-        self._cpu = {"lambda": lam, "gram_raw": gram2[:K, :K].numpy(), "gram_hat":
-                     gram_hat.numpy(), "gram_m": gram_m.numpy(), "present": cpu_present.numpy(),
-                     "result": info}
-        return torch.as_tensor(lam, dtype=torch.float32).to(grads.device, non_blocking=True)
+            lam = np.full(K, 1.0 / K)
+        self._cpu = {"lambda": lam, "gram_raw": gram2[:K, :K], "gram_hat": gram_hat,
+                     "gram_m": gram_m, "present": present_np, "result": result}
+        return torch.from_numpy(lam.astype(np.float32)).to(grads.device, non_blocking=True)
 
     @property
     def last_diagnostics(self) -> dict[str, float]:
