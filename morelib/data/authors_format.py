@@ -23,12 +23,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
-from morelib.data.collect import collect_pairs
+from morelib.data.collect import collect_pairs, preferred
 from morelib.data.dialogue import split_pair
 from morelib.data.fields import get_number, get_text
 from morelib.data.names import infer_source_name
 from morelib.data.readers import Located, read_records
-from morelib.data.schema import DROP_TIE, DataError, LoadedSource, make_pair
+from morelib.data.schema import DataError, LoadedSource, make_pair
 
 
 def authors_pairs(records: Iterable[Located], source: str, origin: str) -> LoadedSource:
@@ -47,10 +47,9 @@ def authors_pairs(records: Iterable[Located], source: str, origin: str) -> Loade
         if n_texts != n_scores:
             raise DataError(origin, where, "score",
                             f"expected one score per text ({n_texts}), got {n_scores}")
-        if scores[0] == scores[1]:
-            dropped.drop(DROP_TIE)
+        best = preferred(scores, dropped)
+        if best is None:
             return None
-        best = 0 if scores[0] > scores[1] else 1
         split = split_pair(texts[best], texts[1 - best], origin, where,
                            (f"text[{best}]", f"text[{1 - best}]"))
         return make_pair(split.prompt, split.chosen, split.rejected, source, f"{source}-{index}",

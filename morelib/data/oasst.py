@@ -63,7 +63,8 @@ def read_messages(records: Iterable[Located], origin: str) -> dict[str, Message]
         message_id = get_text(record, ("message_id",), origin, where)
         role = get_text(record, ("role",), origin, where)
         if role not in ROLES:
-            raise DataError(origin, where, "role", f"expected 'prompter' or 'assistant', got {role!r}")
+            raise DataError(origin, where, "role",
+                            f"expected 'prompter' or 'assistant', got {role!r}")
         text = get_text(record, ("text",), origin, where, allow_empty=True)
         parent = record.get("parent_id")
         if parent is not None:

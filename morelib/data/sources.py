@@ -91,12 +91,13 @@ def parse_spec(spec: str | Path) -> Spec:
     """Parse a source spec (syntax in the module notes); an existing file wins over a hub name.
 
     Example:
-        >>> parse_spec("summarize@validation[:2000]")
-        Spec(text='summarize@validation[:2000]', path=None, name='openai/summarize_from_feedback', config='comparisons', split='validation', limit=2000)
-        >>> parse_spec("no/such/file.json")
+        >>> spec = parse_spec("summarize@validation[:2000]")
+        >>> spec.name, spec.config, spec.split, spec.limit
+        ('openai/summarize_from_feedback', 'comparisons', 'validation', 2000)
+        >>> parse_spec("no/such/file.json")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        morelib.data.schema.DataError: no/such/file.json: source spec: no such file, and not a known hub dataset (Anthropic/hh-rlhf, openai/webgpt_comparisons, openai/summarize_from_feedback, OpenAssistant/oasst1, or helpful, harmless, webgpt, summarize, oasst1)
+        morelib.data.schema.DataError: no/such/file.json: source spec: no such file, and not a known hub dataset (...)
     """
     text = str(spec)
     match = _LIMIT.search(text)

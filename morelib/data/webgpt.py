@@ -19,12 +19,12 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from morelib.data.collect import DROP_EMPTY_REPLY, collect_pairs
+from morelib.data.collect import DROP_EMPTY_REPLY, collect_pairs, preferred
 from morelib.data.dialogue import hh_prompt, hh_reply
 from morelib.data.fields import get_number, get_text
 from morelib.data.hub import PARQUET_REVISION, hub_records
 from morelib.data.readers import Located
-from morelib.data.schema import DROP_TIE, LoadedSource, make_pair
+from morelib.data.schema import LoadedSource, make_pair
 
 HUB_NAME = "openai/webgpt_comparisons"
 
@@ -43,13 +43,12 @@ def webgpt_pairs(records: Iterable[Located], origin: str, source: str = "webgpt"
         answers = [get_text(record, (f"answer_{i}",), origin, where, allow_empty=True)
                    for i in (0, 1)]
         scores = [get_number(record, (f"score_{i}",), origin, where) for i in (0, 1)]
-        if scores[0] == scores[1]:
-            dropped.drop(DROP_TIE)
+        best = preferred(scores, dropped)
+        if best is None:
             return None
         if not all(a.strip() for a in answers):
             dropped.drop(DROP_EMPTY_REPLY)
             return None
-        best = 0 if scores[0] > scores[1] else 1
         return make_pair(hh_prompt([("human", question)]), hh_reply(answers[best]),
                          hh_reply(answers[1 - best]), source, f"{source}-{index}", dropped,
                          {"scores": (scores[best], scores[1 - best]),
