@@ -70,6 +70,18 @@ def test_low_precision_features_computed_in_float32() -> None:
     torch.testing.assert_close(out.grads, ref.grads)
 
 
+def test_float32_even_under_bf16_autocast() -> None:
+    torch.manual_seed(4)
+    zc, zr, w = torch.randn(8, 64), torch.randn(8, 64), torch.randn(64)
+    idx = torch.arange(8) % 2
+    plain = head_gradients(zc, zr, w, idx, 2)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        under = head_gradients(zc, zr, w, idx, 2)
+    assert under.grads.dtype == torch.float32
+    torch.testing.assert_close(under.grads, plain.grads, atol=0, rtol=0)
+    torch.testing.assert_close(under.losses, plain.losses, atol=0, rtol=0)
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
 def test_stays_on_the_device() -> None:
     zc, zr = torch.randn(6, 8, device="cuda"), torch.randn(6, 8, device="cuda")

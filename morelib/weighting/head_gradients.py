@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 from typing import NamedTuple
 
 import torch
@@ -43,6 +44,14 @@ class HeadGradients(NamedTuple):
 
 def _compute_dtype(dtype: torch.dtype) -> torch.dtype:
     return torch.promote_types(dtype, torch.float32)
+
+
+def no_autocast(device: torch.device) -> contextlib.AbstractContextManager:
+    """Disable autocast on ``device`` (the trainer's bf16 autocast would run our fp32 matmuls in
+    bf16); a no-op context for device types without autocast."""
+    if torch.amp.is_autocast_available(device.type):
+        return torch.autocast(device.type, enabled=False)
+    return contextlib.nullcontext()
 
 
 @torch.no_grad()
@@ -81,6 +90,16 @@ def head_gradients(features_chosen: torch.Tensor, features_rejected: torch.Tenso
         raise ValueError(f"head_weight has {head_weight.numel()} entries, features have {hidden}")
     if source_index.shape != (n_pairs,):
         raise ValueError(f"source_index must be [{n_pairs}], got {tuple(source_index.shape)}")
+    device = features_chosen.device
+    with no_autocast(device):
+        return _head_gradients(features_chosen, features_rejected, head_weight, source_index,
+                               n_sources)
+
+
+def _head_gradients(features_chosen: torch.Tensor, features_rejected: torch.Tensor,
+                    head_weight: torch.Tensor, source_index: torch.Tensor,
+                    n_sources: int) -> HeadGradients:
+    n_pairs, hidden = features_chosen.shape
     device = features_chosen.device
     dtype = _compute_dtype(features_chosen.dtype)
     delta = features_chosen.detach().to(dtype) - features_rejected.detach().to(dtype)

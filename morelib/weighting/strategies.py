@@ -31,7 +31,7 @@ from typing import Any, NamedTuple, Protocol, Sequence, runtime_checkable
 import numpy as np
 import torch
 
-from morelib.weighting.head_gradients import all_reduce_source_stats
+from morelib.weighting.head_gradients import all_reduce_source_stats, no_autocast
 from morelib.weighting.min_norm import METHODS, min_norm_solve
 from morelib.weighting.momentum import NORMALIZATIONS, GradientEMA, gradient_normalizers
 
@@ -160,7 +160,8 @@ class MoreWeighting:
     batch), ``ema_norm/i``, and per pair ``cos/i-j`` (this batch's gradients) and
     ``cos_normalized/i-j`` (the vectors the solver sees; normalising is a positive rescaling,
     so these are the EMA buffers' cosines), plus ``min_norm`` (λᵀĜλ), ``fw_iterations`` and
-    ``kkt_violation``. NaN where undefined (absent source, zero vector).
+    ``kkt_violation``. Keys that are undefined this step (a source absent, a zero vector) are
+    left out rather than set to NaN, so averages over logging windows stay finite.
 
     Example:
         >>> import torch
@@ -199,8 +200,10 @@ class MoreWeighting:
         momentum = self.ema.update(grads, present)
         self.steps += 1
         dtype = torch.float32 if grads.device.type == "mps" else torch.float64
-        vectors = torch.cat([grads, momentum]).to(dtype)
-        packed = torch.cat([(vectors @ vectors.T).flatten(), losses.to(dtype), counts.to(dtype)])
+        with no_autocast(grads.device):
+            vectors = torch.cat([grads, momentum]).to(dtype)
+            packed = torch.cat([(vectors @ vectors.T).flatten(), losses.to(dtype),
+                                counts.to(dtype)])
         host = packed.cpu().numpy()  # the one device -> host transfer of the step
         n = 4 * K * K
         gram2, host_losses, present_np = host[:n].reshape(2 * K, 2 * K), host[n:n + K], \
@@ -227,16 +230,15 @@ class MoreWeighting:
         out: dict[str, float] = {f"lambda/{i}": float(v) for i, v in enumerate(c["lambda"])}
         present = c["present"]
         for key, gram in (("grad_norm", c["gram_raw"]), ("ema_norm", c["gram_m"])):
-            for i in range(self.n_sources):
-                out[f"{key}/{i}"] = float(np.sqrt(max(gram[i, i], 0.0))) if present[i] else \
-                    float("nan")
+            for i in np.flatnonzero(present):
+                out[f"{key}/{i}"] = float(np.sqrt(max(gram[i, i], 0.0)))
         for key, gram in (("cos", c["gram_raw"]), ("cos_normalized", c["gram_hat"])):
             norms = np.sqrt(np.clip(np.diag(gram), 0.0, None))
+            ok = present & (norms > 0)
             for i in range(self.n_sources):
                 for j in range(i + 1, self.n_sources):
-                    ok = present[i] and present[j] and norms[i] > 0 and norms[j] > 0
-                    out[f"{key}/{i}-{j}"] = float(gram[i, j] / (norms[i] * norms[j])) if ok \
-                        else float("nan")
+                    if ok[i] and ok[j]:
+                        out[f"{key}/{i}-{j}"] = float(gram[i, j] / (norms[i] * norms[j]))
         result = c["result"]
         if result is not None:
             out["min_norm"] = float(result.value)
