@@ -24,7 +24,7 @@ def wide_table(table: pd.DataFrame, metrics=SHOWN) -> pd.DataFrame:
 
 def main(args: Any) -> int:
     from morelib.data.schema import DataError
-    from morelib.data.sources import load_source
+    from morelib.data.summary import load_spec
     from morelib.evaluation import evaluate_sources
     from morelib.io import atomic_write_text
     from morelib.models import load_reward_model
@@ -32,10 +32,9 @@ def main(args: Any) -> int:
     try:
         sources = {}
         for spec in args.data:
-            loaded = load_source(spec)
-            for src in loaded if isinstance(loaded, list) else [loaded]:
+            for src in load_spec(spec):
                 sources[src.name] = src.pairs[: args.limit] if args.limit else src.pairs
-    except (DataError, FileNotFoundError, ValueError) as err:
+    except (DataError, OSError) as err:
         print(f"morelib eval-rm: {err}", file=sys.stderr)
         return 2
     model, tokenizer = load_reward_model(args.model)

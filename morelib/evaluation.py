@@ -161,12 +161,15 @@ def top_table(tables: Mapping[str, pd.DataFrame], by: str = "accuracy") -> pd.Da
         >>> t.query("metric == 'accuracy'").set_index("source").value.to_dict()
         {'x': 1.0, 'y': 1.0, 'mean': 1.0}
     """
-    sources = [s for s in next(iter(tables.values())).source.unique() if s not in ("pooled", "mean")]
+    def value(table: pd.DataFrame, source: str) -> float:
+        return float(table.value[(table.source == source) & (table.metric == by)].iloc[0])
+
+    first = next(iter(tables.values()))
+    sources = [s for s in first.source.unique() if s not in ("pooled", "mean")]
     rows = []
     for source in sources:
-        best = max(tables, key=lambda name: float(
-            tables[name].query("source == @source and metric == @by").value.iloc[0]))
-        part = tables[best].query("source == @source").copy()
+        best = max(tables, key=lambda name: value(tables[name], source))
+        part = tables[best][tables[best].source == source].copy()
         part["picked"] = best
         rows.append(part)
     table = pd.concat(rows, ignore_index=True)

@@ -123,11 +123,11 @@ def main(args: Any) -> int:
 
 
 def _data_summary_text() -> str:
-    from morelib.data.summary import summary_table
+    from morelib.data.summary import format_table, load_spec
     from morelib.settings import data_dir
 
     specs = ["simulator:1000"]
     folder = data_dir()
     if folder is not None:
         specs += [str(p) for p in sorted(folder.glob("*/*.gz"))]
-    return summary_table(specs).to_string(index=False)
+    return format_table([src for spec in specs for src in load_spec(spec)])
