@@ -85,19 +85,21 @@ def test_float32_even_under_bf16_autocast() -> None:
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
 def test_stays_on_the_device() -> None:
     zc, zr = torch.randn(6, 8, device="cuda"), torch.randn(6, 8, device="cuda")
-    out = head_gradients(zc, zr, torch.randn(8, device="cuda"), torch.arange(6, device="cuda") % 2, 2)
+    idx = torch.arange(6, device="cuda") % 2
+    out = head_gradients(zc, zr, torch.randn(8, device="cuda"), idx, 2)
     assert all(t.device.type == "cuda" for t in out)
     cpu = head_gradients(zc.cpu(), zr.cpu(), torch.zeros(8), torch.arange(6) % 2, 2)
     assert cpu.grads.shape == out.grads.shape
 
 
 def test_shape_errors() -> None:
+    z, idx2 = torch.zeros(2, 3), torch.zeros(2).long()
     with pytest.raises(ValueError, match="head_weight"):
-        head_gradients(torch.zeros(2, 3), torch.zeros(2, 3), torch.zeros(4), torch.zeros(2).long(), 2)
+        head_gradients(z, z, torch.zeros(4), idx2, 2)
     with pytest.raises(ValueError, match="source_index"):
-        head_gradients(torch.zeros(2, 3), torch.zeros(2, 3), torch.zeros(3), torch.zeros(3).long(), 2)
+        head_gradients(z, z, torch.zeros(3), torch.zeros(3).long(), 2)
     with pytest.raises(ValueError, match=r"\[B, h\]"):
-        head_gradients(torch.zeros(2, 3), torch.zeros(3, 3), torch.zeros(3), torch.zeros(2).long(), 2)
+        head_gradients(z, torch.zeros(3, 3), torch.zeros(3), idx2, 2)
 
 
 def test_weighted_loss_equals_plain_mean_for_uniform_balanced_sources() -> None:
@@ -116,7 +118,8 @@ def test_weighted_loss_equals_plain_mean_for_uniform_balanced_sources() -> None:
 def test_weighted_loss_batch_mean_on_unbalanced_sources_and_constant_lambda() -> None:
     idx = torch.tensor([0, 0, 0, 2, 2, 1])
     losses = torch.tensor([1.0, 2.0, 3.0, 4.0, 6.0, 10.0])
-    lam = BatchMeanWeighting(4).weights(SourceStats(counts=torch.bincount(idx, minlength=4).float()))
+    counts = torch.bincount(idx, minlength=4).float()
+    lam = BatchMeanWeighting(4).weights(SourceStats(counts=counts))
     torch.testing.assert_close(weighted_loss(losses, idx, lam), losses.mean())
     w = torch.tensor([0.2, 0.3, 0.5, 0.0], requires_grad=True)
     out = weighted_loss(losses, idx, w)  # 0.2·2 + 0.3·10 + 0.5·5

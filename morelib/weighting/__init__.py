@@ -32,7 +32,12 @@ from morelib.weighting.head_gradients import (
     head_gradients,
     weighted_loss,
 )
-from morelib.weighting.min_norm import MinNormResult, min_norm_pair, min_norm_solve, min_norm_weights
+from morelib.weighting.min_norm import (
+    MinNormResult,
+    min_norm_pair,
+    min_norm_solve,
+    min_norm_weights,
+)
 from morelib.weighting.momentum import (
     NORMALIZATIONS,
     GradientEMA,

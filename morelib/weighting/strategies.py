@@ -190,6 +190,12 @@ class MoreWeighting:
         self._cpu: dict[str, Any] | None = None
 
     def weights(self, stats: Any) -> torch.Tensor:
+        """λ [K] (float32, on the gradients' device) for this micro-step; updates the EMA.
+
+        Call it once per training micro-step (not on evaluation batches), on every rank at the
+        same step when ``sync`` is on (it is a collective). Non-finite gradients raise
+        ``ValueError`` from the solver.
+        """
         grads, losses, counts = stats.grads, stats.losses, stats.counts
         if grads is None or losses is None or counts is None:
             raise ValueError("MoreWeighting needs grads, losses and counts (head_gradients)")
@@ -269,10 +275,10 @@ def make_weighting(name: str, n_sources: int, sizes: Sequence[float] | None = No
     Example:
         >>> make_weighting("more", 5, alpha=0.99, normalize="l2").ema.alpha
         0.99
-        >>> make_weighting("bogus", 2)
+        >>> make_weighting("bogus", 2)  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        ValueError: unknown weighting 'bogus'; choose one of ('more', 'uniform', 'mean', 'proportional')
+        ValueError: unknown weighting 'bogus'; choose one of ('more', 'uniform', 'mean', ...
     """
     import inspect
 
