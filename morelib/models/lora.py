@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import warnings
 from typing import Sequence
 
 from torch import nn
@@ -66,6 +67,8 @@ def apply_lora(model: nn.Module, r: int = 8, alpha: int = 16, dropout: float = 0
     config = LoraConfig(r=r, lora_alpha=alpha, lora_dropout=dropout, bias="none",
                         target_modules=target_modules)
     training = model.training
-    model.backbone = get_peft_model(model.backbone, config)
+    with warnings.catch_warnings():  # peft 0.21 calls a property transformers 5 deprecates
+        warnings.filterwarnings("ignore", ".*is_gradient_checkpointing.*", FutureWarning)
+        model.backbone = get_peft_model(model.backbone, config)
     model.head.weight.requires_grad_(True)
     return model.train(training)  # peft switches to training mode; keep the caller's

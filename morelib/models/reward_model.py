@@ -99,7 +99,7 @@ class RewardModel(nn.Module):
         model = cls(backbone, rm_tokens(tokenizer).pad_id, name, init_std, seed)
         model.origin = resolve_model(name, mode).origin  # where the backbone came from
         if gradient_checkpointing:
-            model.gradient_checkpointing_enable()
+            model.activation_checkpointing_enable()
         return model.eval()  # like transformers' from_pretrained; training calls .train()
 
     @property
@@ -123,14 +123,22 @@ class RewardModel(nn.Module):
         features = pool_last(output.last_hidden_state, attention_mask).to(self.head.weight.dtype)
         return RewardOutput(rewards=self.head(features).squeeze(-1), features=features)
 
-    def gradient_checkpointing_enable(self, gradient_checkpointing_kwargs: dict | None = None):
-        """Checkpoint the backbone's activations (non-reentrant by default: works with LoRA)."""
-        kwargs = gradient_checkpointing_kwargs or {"use_reentrant": False}
-        unwrap_backbone(self.backbone).gradient_checkpointing_enable(
-            gradient_checkpointing_kwargs=kwargs)
+    def activation_checkpointing_enable(self, activation_checkpointing_kwargs: dict | None = None,
+                                        **kwargs: Any) -> None:
+        """Checkpoint the backbone's activations (non-reentrant by default: works with LoRA's
+        frozen embeddings). ``transformers.Trainer`` calls this for ``gradient_checkpointing``."""
+        unwrap_backbone(self.backbone).activation_checkpointing_enable(
+            activation_checkpointing_kwargs or {"use_reentrant": False}, **kwargs)
 
-    def gradient_checkpointing_disable(self):
-        unwrap_backbone(self.backbone).gradient_checkpointing_disable()
+    def activation_checkpointing_disable(self) -> None:
+        unwrap_backbone(self.backbone).activation_checkpointing_disable()
+
+    # transformers < 6 spelling, kept for callers that use it
+    def gradient_checkpointing_enable(self, gradient_checkpointing_kwargs: dict | None = None):
+        self.activation_checkpointing_enable(gradient_checkpointing_kwargs)
+
+    def gradient_checkpointing_disable(self) -> None:
+        self.activation_checkpointing_disable()
 
 
 def unwrap_backbone(backbone: nn.Module) -> nn.Module:

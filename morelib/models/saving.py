@@ -72,6 +72,10 @@ def save_reward_model(model: RewardModel, tokenizer: Any, path: str | Path,
     if tokenizer.pad_token_id != model.pad_token_id:
         raise ValueError(f"tokenizer pad id {tokenizer.pad_token_id} differs from the model's "
                          f"{model.pad_token_id}: save the tokenizer the model was built with")
+    rows = unwrap_backbone(model.backbone).get_input_embeddings().weight.shape[0]
+    if len(tokenizer) > rows:
+        raise ValueError(f"the tokenizer has more tokens ({len(tokenizer)}) than the model's "
+                         f"embeddings ({rows}): save the tokenizer the model was built with")
     path.mkdir(parents=True, exist_ok=True)
     info = {"format": "full", "pooling": POOLING, "pad_token_id": model.pad_token_id,
             "base_model": _portable_name(model.name), "base_origin": getattr(model, "origin", None)}
