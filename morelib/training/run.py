@@ -105,6 +105,7 @@ def training_arguments(config: RMTrainingConfig, output_dir: str) -> TrainingArg
         remove_unused_columns=False,
         report_to=[],
         dataloader_num_workers=config.dataloader_num_workers,
+        dataloader_pin_memory=torch.cuda.is_available(),
         disable_tqdm=True,
     )
 

@@ -24,6 +24,7 @@ import json
 import os
 from typing import Any, Mapping, Sequence
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from transformers import Trainer
@@ -79,36 +80,48 @@ class RewardTrainer(Trainer):
         head_weight = self._reward_model(model).head.weight
         stats = head_gradients(features[:n_pairs].detach(), features[n_pairs:].detach(),
                                head_weight.detach(), source_index, len(self.source_names))
-        lambdas = self.weighting.weights(stats)
+        if model.training:  # MORE's EMA (and its all-reduce) advance on training steps only
+            lambdas = self.weighting.weights(stats)
+        else:
+            lambdas = stats.counts / stats.counts.sum()
         loss = weighted_loss(per_pair, source_index, lambdas)
         if not torch.isfinite(loss):
             losses = {n: float(v) for n, v in zip(self.source_names, stats.losses)}
             raise NonFiniteLossError(
-                f"non-finite training loss {float(loss)} at step {self.state.global_step}; "
+                f"non-finite training loss {float(loss.detach())} at step {self.state.global_step}; "
                 f"per-source losses {losses}; lower the learning rate or check the data")
         if model.training:
             self._record(lambdas, stats)
         return (loss, output) if return_outputs else loss
 
     def _record(self, lambdas: torch.Tensor, stats: Any) -> None:
+        """One history row: λ, counts, losses, head-gradient norms and cosines per source.
+
+        Everything leaves the device in one transfer; the weighting's own diagnostics (EMA
+        norms, cosines of the normalised vectors, solver iterations) are added by name.
+        """
+        names = self.source_names
+        k = len(names)
+        with torch.no_grad():
+            g = stats.grads.float()
+            packed = torch.cat([(g @ g.T).flatten(), lambdas.float(), stats.losses.float(),
+                                stats.counts.float()]).cpu().numpy()
+        gram = packed[:k * k].reshape(k, k)
+        lam, losses, counts = packed[k * k:k * k + k], packed[k * k + k:-k], packed[-k:]
+        norms = np.sqrt(np.clip(np.diag(gram), 0.0, None))
         row: dict[str, Any] = {"step": self.state.global_step}
-        diagnostics = getattr(self.weighting, "last_diagnostics", None) or {}
-        lam = lambdas.detach().float().cpu().tolist()
-        losses = stats.losses.detach().float().cpu().tolist()
-        counts = stats.counts.detach().cpu().tolist()
-        norms = stats.grads.detach().float().norm(dim=1).cpu().tolist()
-        for i, name in enumerate(self.source_names):
-            row[f"lambda/{name}"] = lam[i]
-            row[f"count/{name}"] = counts[i]
+        for i, name in enumerate(names):
+            row[f"lambda/{name}"] = float(lam[i])
+            row[f"count/{name}"] = int(counts[i])
             if counts[i] > 0:
-                row[f"loss/{name}"] = losses[i]
-                row[f"grad_norm/{name}"] = norms[i]
-        cosines = _pairwise_cosines(stats.grads.detach().float(), stats.counts)
-        for (i, j), value in cosines.items():
-            row[f"cosine/{self.source_names[i]}~{self.source_names[j]}"] = value
-        for key, value in diagnostics.items():
-            if isinstance(value, (int, float)):
-                row[f"weighting/{key}"] = value
+                row[f"loss/{name}"] = float(losses[i])
+                row[f"grad_norm/{name}"] = float(norms[i])
+        for i in range(k):
+            for j in range(i + 1, k):
+                if counts[i] > 0 and counts[j] > 0 and norms[i] > 0 and norms[j] > 0:
+                    row[f"cosine/{names[i]}~{names[j]}"] = float(
+                        gram[i, j] / (norms[i] * norms[j]))
+        row.update(_named_diagnostics(self.weighting, names))
         self.lambda_history.append(row)
         self._unlogged.append(row)
 
@@ -155,14 +168,26 @@ class RewardTrainer(Trainer):
         return metrics
 
 
-def _pairwise_cosines(grads: torch.Tensor, counts: torch.Tensor) -> dict[tuple[int, int], float]:
-    present = [i for i, c in enumerate(counts.tolist()) if c > 0]
-    if len(present) < 2:
-        return {}
-    g = F.normalize(grads[present], dim=1)
-    cos = (g @ g.T).cpu().tolist()
-    return {(present[a], present[b]): cos[a][b]
-            for a in range(len(present)) for b in range(a + 1, len(present))}
+def _named_diagnostics(weighting: Any, names: Sequence[str]) -> dict[str, float]:
+    """The weighting's extra diagnostics with source indices replaced by names.
+
+    Example:
+        >>> class W: last_diagnostics = {"lambda/0": .5, "ema_norm/1": 2.0,
+        ...                              "cos_normalized/0-1": -0.1, "fw_iterations": 3.0}
+        >>> _named_diagnostics(W(), ["a", "b"])
+        {'ema_norm/b': 2.0, 'cosine_normalized/a~b': -0.1, 'weighting/fw_iterations': 3.0}
+    """
+    out: dict[str, float] = {}
+    for key, value in (getattr(weighting, "last_diagnostics", None) or {}).items():
+        kind, _, index = key.partition("/")
+        if kind == "ema_norm":
+            out[f"ema_norm/{names[int(index)]}"] = value
+        elif kind == "cos_normalized":
+            i, j = (int(x) for x in index.split("-"))
+            out[f"cosine_normalized/{names[i]}~{names[j]}"] = value
+        elif not index:
+            out[f"weighting/{kind}"] = value
+    return out
 
 
 def save_trainer_extras(folder: str, weighting_state: Mapping[str, Any],
