@@ -17,14 +17,13 @@ CHOSEN = [" Yes, on a clear day it is.", " ok", ' "Hello" back']
 REJECTED = [" No.", " a much longer rejected answer that rambles on and on", " bye"]
 
 
-def _scores(model, tokenizer, side):
-    batch = encode_pairs(tokenizer, PROMPTS, CHOSEN, REJECTED, padding_side=side)
-    with torch.no_grad():
-        return model(**batch).rewards
-
-
 def _batch(tokenizer, side):
     return encode_pairs(tokenizer, PROMPTS, CHOSEN, REJECTED, padding_side=side)
+
+
+def _scores(model, tokenizer, side):
+    with torch.no_grad():
+        return model(**_batch(tokenizer, side)).rewards
 
 
 def _trained_a_little(model):

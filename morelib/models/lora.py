@@ -37,7 +37,13 @@ def default_target_modules(model_type: str) -> list[str] | str:
 
 
 def is_lora(model: nn.Module) -> bool:
-    """Whether the RM's backbone carries peft adapters."""
+    """Whether the RM's backbone carries peft adapters.
+
+    Example:
+        >>> from morelib.models import RewardModel
+        >>> is_lora(RewardModel.from_name("tiny-bert", seed=0))
+        False
+    """
     return hasattr(model.backbone, "peft_config")
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import torch
@@ -142,14 +143,29 @@ class RewardModel(nn.Module):
 
 
 def unwrap_backbone(backbone: nn.Module) -> nn.Module:
-    """The transformers model inside a peft wrapper (or the backbone itself)."""
+    """The transformers model inside a peft wrapper (or the backbone itself).
+
+    Example:
+        >>> from morelib.models import apply_lora
+        >>> rm = apply_lora(RewardModel.from_name("tiny-llama", seed=0))
+        >>> type(rm.backbone).__name__, type(unwrap_backbone(rm.backbone)).__name__
+        ('PeftModel', 'LlamaModel')
+    """
     get_base = getattr(backbone, "get_base_model", None)
     return get_base() if callable(get_base) else backbone
 
 
 def set_pad_token_id(backbone: nn.Module, pad_token_id: int) -> None:
     """Record the pad id in the config and make it the embedding's ``padding_idx`` (so the
-    real EOS embedding is not frozen when a checkpoint's own pad was its EOS, as SmolLM2's)."""
+    real EOS embedding is not frozen when a checkpoint's own pad was its EOS, as SmolLM2's).
+
+    Example:
+        >>> from morelib.models import load_backbone
+        >>> backbone = load_backbone("tiny-llama")
+        >>> set_pad_token_id(backbone, 0)
+        >>> backbone.config.pad_token_id, backbone.get_input_embeddings().padding_idx
+        (0, 0)
+    """
     backbone.config.get_text_config().pad_token_id = pad_token_id
     embeddings = backbone.get_input_embeddings()
     if isinstance(embeddings, nn.Embedding):
@@ -157,7 +173,16 @@ def set_pad_token_id(backbone: nn.Module, pad_token_id: int) -> None:
 
 
 def fit_vocabulary(backbone: nn.Module, n_tokens: int) -> None:
-    """Grow the input embeddings to ``n_tokens`` rows (new rows zero) if the tokenizer is larger."""
+    """Grow the input embeddings to ``n_tokens`` rows (new rows zero) if the tokenizer is larger.
+
+    Example:
+        >>> from morelib.models import load_backbone
+        >>> backbone = load_backbone("tiny-bert")
+        >>> fit_vocabulary(backbone, 30523)
+        >>> weight = backbone.get_input_embeddings().weight
+        >>> weight.shape[0], bool((weight[-1] == 0).all())
+        (30523, True)
+    """
     old = backbone.get_input_embeddings().weight.shape[0]
     if n_tokens <= old:
         return
@@ -167,4 +192,9 @@ def fit_vocabulary(backbone: nn.Module, n_tokens: int) -> None:
 
 
 def _forward_parameters(module: nn.Module) -> frozenset[str]:
-    return frozenset(inspect.signature(module.forward).parameters)
+    return _parameters_of(type(module).forward)
+
+
+@lru_cache(maxsize=64)
+def _parameters_of(function: Any) -> frozenset[str]:
+    return frozenset(inspect.signature(function).parameters)

@@ -66,7 +66,13 @@ def save_reward_model(model: RewardModel, tokenizer: Any, path: str | Path,
         merge: for a LoRA RM, write the merged full model in the standard layout instead of
             adapter + head (the model passed in is left unchanged).
 
-    Example: see the module docstring.
+    Example:
+        >>> import tempfile
+        >>> from morelib.models import RewardModel, apply_lora, load_tokenizer
+        >>> rm = apply_lora(RewardModel.from_name("tiny-bert", seed=0))
+        >>> folder = save_reward_model(rm, load_tokenizer("tiny-bert"), tempfile.mkdtemp())
+        >>> sorted(p.name for p in folder.iterdir() if "token" not in p.name)
+        ['adapter', 'head.safetensors', 'morelib_reward_model.json']
     """
     path = Path(path)
     if tokenizer.pad_token_id != model.pad_token_id:
@@ -82,6 +88,9 @@ def save_reward_model(model: RewardModel, tokenizer: Any, path: str | Path,
     if is_lora(model) and not merge:
         from safetensors.torch import save_file
 
+        if model.name is None:
+            raise ValueError("a LoRA RM saves its base model by name, but this one has none: "
+                             "build it with RewardModel.from_name, or save with merge=True")
         info["format"] = "lora"
         model.backbone.save_pretrained(path / ADAPTER_DIR)
         save_file({"weight": model.head.weight.detach().cpu().contiguous()}, path / HEAD_FILE)
@@ -105,7 +114,14 @@ def load_reward_model(path: str | Path, dtype: torch.dtype | str | None = None,
         dtype: ``None`` gives float32; ``"auto"`` the saved dtype.
         trust_remote_code: allow custom code named by the folder's config (off by default).
 
-    Example: see the module docstring.
+    Example:
+        >>> import tempfile
+        >>> from morelib.models import RewardModel, load_tokenizer
+        >>> rm = RewardModel.from_name("tiny-gpt-neox", seed=0)
+        >>> folder = save_reward_model(rm, load_tokenizer("tiny-gpt-neox"), tempfile.mkdtemp())
+        >>> again = load_reward_model(folder)
+        >>> torch.equal(again.head.weight, rm.head.weight), again.pad_token_id
+        (True, 0)
     """
     path = Path(path)
     layout = path / LAYOUT_FILE
@@ -121,7 +137,15 @@ def load_reward_model(path: str | Path, dtype: torch.dtype | str | None = None,
 # ---- the HF sequence-classification layout ---------------------------------------------------
 def hf_head_names(shell: nn.Module) -> tuple[str, str | None]:
     """Names of the scalar head's weight and bias (or ``None``) in an HF ``*ForSequence-
-    Classification`` model, e.g. ``("score.weight", None)`` for Llama."""
+    Classification`` model, e.g. ``("score.weight", None)`` for Llama.
+
+    Example:
+        >>> from morelib.models.tiny import tiny_config
+        >>> config = tiny_config("tiny-bert", vocab_size=10)
+        >>> config.num_labels = 1
+        >>> hf_head_names(_seq_cls_shell(config))
+        ('classifier.weight', 'classifier.bias')
+    """
     prefix = shell.base_model_prefix + "."
     rest = {n: p for n, p in shell.named_parameters() if not n.startswith(prefix)}
     weights = [n for n, p in rest.items() if p.dim() == 2 and p.shape[0] == 1]

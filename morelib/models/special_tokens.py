@@ -52,14 +52,26 @@ class RMTokens:
 
 
 def special_ids(tokenizer: Any) -> set[int]:
-    """Ids of the tokenizer's special tokens (those ``split_special_tokens=True`` never emits)."""
+    """Ids of the tokenizer's special tokens (those ``split_special_tokens=True`` never emits).
+
+    Example:
+        >>> from morelib.models.loading import raw_tokenizer
+        >>> sorted(special_ids(raw_tokenizer("tiny-bert")))
+        [0, 100, 101, 102, 103]
+    """
     ids = set(tokenizer.all_special_ids)
     ids.update(i for i, t in getattr(tokenizer, "added_tokens_decoder", {}).items() if t.special)
     return ids
 
 
 def bos_eos(tokenizer: Any) -> tuple[int | None, int | None]:
-    """BOS and EOS ids: the tokenizer's ``bos``/``eos`` tokens, else ``cls``/``sep`` (BERT)."""
+    """BOS and EOS ids: the tokenizer's ``bos``/``eos`` tokens, else ``cls``/``sep`` (BERT).
+
+    Example:
+        >>> from morelib.models.loading import raw_tokenizer
+        >>> bos_eos(raw_tokenizer("tiny-bert")), bos_eos(raw_tokenizer("tiny-llama"))
+        ((101, 102), (1, 2))
+    """
     bos = tokenizer.bos_token_id
     eos = tokenizer.eos_token_id
     bos = tokenizer.cls_token_id if bos is None else bos

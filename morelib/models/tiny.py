@@ -52,7 +52,12 @@ _COMMON = dict(hidden_size=64, num_hidden_layers=2, num_attention_heads=4, initi
 
 
 def tiny_config(name: str, vocab_size: int):
-    """The transformers config of a tiny model (see the module docstring)."""
+    """The transformers config of a tiny model (see the module docstring).
+
+    Example:
+        >>> tiny_config("tiny-gpt-neox", vocab_size=100).rope_parameters["partial_rotary_factor"]
+        0.25
+    """
     from transformers import BertConfig, GPTNeoXConfig, LlamaConfig
 
     model_type = TINY_MODELS[name].model_type
@@ -68,7 +73,15 @@ def tiny_config(name: str, vocab_size: int):
 
 
 def build_tiny_backbone(name: str, vocab_size: int, seed: int = 0, dtype: torch.dtype | None = None):
-    """A tiny bare backbone (``AutoModel``), initialised from ``seed`` without touching the global RNG."""
+    """A tiny bare backbone (``AutoModel``), initialised from ``seed`` without touching the global RNG.
+
+    Example:
+        >>> state = torch.random.get_rng_state()
+        >>> type(build_tiny_backbone("tiny-gpt-neox", 100)).__name__
+        'GPTNeoXModel'
+        >>> torch.equal(state, torch.random.get_rng_state())
+        True
+    """
     from transformers import AutoModel
 
     with torch.random.fork_rng(devices=[]):
