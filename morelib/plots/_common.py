@@ -1,0 +1,63 @@
+"""Small pieces the figure helpers share: axes and panels, column checks, legends, scaling."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+MARGIN_LABEL = "reward margin Δr = r(chosen) − r(rejected)"
+
+
+def need_columns(frame: pd.DataFrame, *columns: str | None) -> None:
+    """Raise a ValueError naming the missing columns and the ones there are."""
+    missing = [c for c in columns if c is not None and c not in frame.columns]
+    if missing:
+        raise ValueError(f"missing column(s) {missing}; the table has {list(frame.columns)}")
+
+
+def axes(ax: Any = None, figsize: tuple[float, float] | None = None) -> tuple[Any, Any]:
+    """``(figure, axes)``: the given axes and its figure, or a new figure with one axes."""
+    if ax is not None:
+        return ax.figure, ax
+    return plt.subplots(figsize=figsize)
+
+
+def panels(n: int, col_wrap: int = 3, size: tuple[float, float] = (4.2, 3.4),
+           **kw: Any) -> tuple[Any, list[Any]]:
+    """A new figure with ``n`` axes in rows of ``col_wrap`` (spare axes removed)."""
+    ncols = max(1, min(n, col_wrap))
+    nrows = math.ceil(n / ncols)
+    fig, grid = plt.subplots(nrows, ncols, figsize=(size[0] * ncols, size[1] * nrows),
+                             squeeze=False, **kw)
+    flat = list(grid.ravel())
+    for extra in flat[n:]:
+        extra.remove()
+    return fig, flat[:n]
+
+
+def ordered(values: pd.Series, order: Sequence[Any] | None = None) -> list[Any]:
+    """``order`` if given, else the distinct values in order of first appearance."""
+    return list(order) if order is not None else list(pd.unique(values.dropna()))
+
+
+def as_percent(values: pd.Series | pd.DataFrame, percent: bool, name: str) -> Any:
+    """Fractions × 100 when ``percent``; refuses values above 1 (already in %)."""
+    if not percent:
+        return values
+    top = float(pd.DataFrame(values).abs().max().max())
+    if top > 1 + 1e-9:
+        raise ValueError(f"{name} has values up to {top:g}: already in %? pass percent=False")
+    return values * 100
+
+
+def legend_outside(ax: Any, title: str | None = None, **kw: Any) -> None:
+    """A legend to the right of the axes (constrained layout makes room for it)."""
+    ax.legend(title=title, loc="upper left", bbox_to_anchor=(1.01, 1.0), **kw)
+
+
+def reference_line(ax: Any, value: float, label: str) -> None:
+    """A black dashed horizontal reference line with a legend entry."""
+    ax.axhline(value, color="black", linestyle="--", linewidth=1.3, label=label, zorder=1)
