@@ -306,3 +306,59 @@ def test_cache_table_lists_entries(tmp_path):
     assert table["hash"].str.len().eq(16).all()
     assert math.isnan(table.loc[1, "build_seconds"]) or table.loc[1, "build_seconds"] is None
     assert cache.table().equals(table)
+
+
+# --- with the real trainer ---------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_killed_training_resumes_inside_the_cache(tmp_path, monkeypatch):
+    """A trained RM is cached; a kill mid-run leaves checkpoints and no marker; the rerun resumes."""
+    from transformers import TrainerCallback
+
+    from morelib.data.mixing import balance
+    from morelib.data.simulator import SimulatorConfig, simulate_sources
+    from morelib.models import load_reward_model
+    from morelib.training import RMTrainingConfig, train_reward_model
+    from morelib.training import trainer as trainer_module
+
+    sim = SimulatorConfig(n_pairs_per_source=16, sources=("helpful", "harmless"), seed=3)
+    train = balance(simulate_sources(sim, split="train"), n=16)
+    config = RMTrainingConfig(model="tiny-llama", strategy="more", n_sources=2, max_steps=4,
+                              save_steps=2, groups_per_device_batch=2,
+                              gradient_accumulation_steps=1, max_length=64, seed=7)
+
+    class KillAt(TrainerCallback):
+        def on_step_end(self, args, state, control, **kwargs):
+            if state.global_step == 3:
+                raise KeyboardInterrupt("simulated kill")
+
+    original_init = trainer_module.RewardTrainer.__init__
+
+    def init_with_kill(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        self.add_callback(KillAt())
+
+    cache, builds = RunCache(tmp_path), []
+
+    def build(path):
+        builds.append(sorted(p.name for p in path.iterdir()))
+        train_reward_model(config, train, str(path))
+        return load_reward_model(path / "model")
+
+    def load(path):
+        return load_reward_model(path / "model")
+
+    monkeypatch.setattr(trainer_module.RewardTrainer, "__init__", init_with_kill)
+    with pytest.raises(KeyboardInterrupt):
+        cache.cached("rm", config, build, load)
+    monkeypatch.setattr(trainer_module.RewardTrainer, "__init__", original_init)
+    assert not cache.is_done("rm", config)
+    built = cache.cached("rm", config, build, load)
+    assert "checkpoint-2" in builds[1]
+    path = cache.path_for("rm", config)
+    assert json.loads((path / "DONE.json").read_text())["resumed"] is True
+    loaded = cache.cached("rm", config, build, load)
+    assert len(builds) == 2
+    state = loaded.state_dict()
+    assert all(np.allclose(v.float().numpy(), state[k].float().numpy())
+               for k, v in built.state_dict().items())

@@ -42,7 +42,7 @@ class RunCache:
 
     def _entry(self, kind: str, config: Any) -> tuple[Path, str]:
         if not kind or not all(c.isalnum() or c in "-_." for c in kind) or kind[0] == ".":
-            raise ValueError(f"kind must be a plain folder name (letters, digits, -_.), got {kind!r}")
+            raise ValueError(f"kind must be a folder name of letters, digits, -_., got {kind!r}")
         digest = config_hash(config)
         return self.root / kind / digest[:16], digest
 
@@ -85,8 +85,9 @@ class RunCache:
         """``load(path)`` if the entry is done, else ``build(path)`` then the marker; see above.
 
         ``build`` should leave in ``path`` everything ``load`` reads and return what ``load``
-        would. Under torchrun (``WORLD_SIZE`` > 1) every rank builds together without the lock
-        and rank 0 writes the marker. Example: the module docstring.
+        would. ``lock_timeout`` overrides the cache's (seconds; None waits as long as it takes).
+        Under torchrun (``WORLD_SIZE`` > 1) every rank builds together without the lock and
+        rank 0 writes the marker. Example: the module docstring.
         """
         path, digest = self._prepare(kind, config)
         if (path / MARKER).exists():
