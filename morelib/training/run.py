@@ -124,14 +124,13 @@ class TrainResult:
 def build_reward_model(config: RMTrainingConfig) -> RewardModel:
     """The RM for a config, with LoRA or partial freezing applied (head always trainable)."""
     set_seed(config.seed)
-    model = RewardModel.from_name(config.model)
+    model = RewardModel.from_name(config.model, seed=config.seed,
+                                  gradient_checkpointing=config.gradient_checkpointing)
     if config.lora_r > 0:
         model = apply_lora(model, r=config.lora_r, alpha=config.lora_alpha,
                            dropout=config.lora_dropout)
     elif config.trainable_top_layers > 0:
         freeze_lower_layers(model, config.trainable_top_layers)
-    if config.gradient_checkpointing:
-        model.backbone.gradient_checkpointing_enable()
     return model
 
 
