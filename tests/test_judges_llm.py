@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 pytest.importorskip("httpx")
+
+from fake_openai import FakeServer, chat  # noqa: E402  (tests/fake_openai.py)
 
 from morelib.alignment import (  # noqa: E402
     JudgementLog,
@@ -21,59 +21,6 @@ from morelib.alignment import (  # noqa: E402
 )
 
 KEY = "sk-test-SECRET-0123456789abcdef"
-
-
-def chat(content):
-    """A well-formed chat-completions body with one choice."""
-    return 200, json.dumps({"choices": [{"index": 0, "message": {"role": "assistant",
-                                                                   "content": content}}]})
-
-
-class FakeServer:
-    """Serves scripted replies in order: (status, body[, headers]) tuples, ``"hang"`` (sleep
-    past the client's timeout) or a callable ``(request_json, headers) -> tuple``. After the
-    script runs out, the last entry repeats."""
-
-    def __init__(self):
-        self.script, self.requests, self._stop = [], [], threading.Event()
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                server.requests.append({"path": self.path, "json": body,
-                                        "headers": dict(self.headers)})
-                step = server.script[min(len(server.requests), len(server.script)) - 1]
-                if step == "hang":
-                    server._stop.wait(5)
-                    return
-                if callable(step):
-                    step = step(body, self.headers)
-                status, text, *extra = step
-                payload = text.encode()
-                self.send_response(status)
-                for name, value in (extra[0] if extra else {}).items():
-                    self.send_header(name, value)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.httpd.handle_error = lambda *args: None  # a hung client went away: fine
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.02,), daemon=True)
-        self.thread.start()
-
-    def stop(self):
-        self._stop.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(5)
 
 
 @pytest.fixture

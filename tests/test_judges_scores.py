@@ -97,6 +97,18 @@ def test_utility_judge_receives_the_prompt():
     assert compare_both_orders(judge, "the cat sat", "cat", "dog").winner == "A"
 
 
+def test_utility_judge_with_the_simulator_ground_truth():
+    from morelib.data.simulator import Simulator
+
+    sim = Simulator()
+    prompt = "\n\nHuman: How do I cook rice on the stove?\n\nAssistant:"
+    helpful = " Rinse the rice, then simmer it covered on the stove."
+    refusal = " I'm sorry, but I can't help with that."
+    outcomes = compare_all(UtilityJudge(sim.utility), [prompt] * 2, [helpful, refusal],
+                           [refusal, helpful])
+    assert [o.winner for o in outcomes] == ["A", "B"]
+
+
 class CountingRM:
     """score_fn stub: reward = number of 'x' characters; counts calls."""
 

@@ -5,7 +5,7 @@ then :func:`parse_verdict` on the reply's last non-empty line. Failures are boun
 ``max_retries + 1`` attempts in all, shared by
 
 - HTTP 429, 5xx, timeouts and connection errors: retried after ``backoff * 2**(k-1)`` seconds
-  (capped at ``max_backoff``; a numeric ``Retry-After`` on 429 is honoured up to the cap);
+  (capped at ``max_backoff``; a numeric ``Retry-After`` header is honoured up to the cap);
 - a malformed body (not JSON, no ``choices``, no string content): retried with the same backoff;
 - an unparsable reply: retried at once;
 - any other 4xx (401, 400, 404, ...): an "error" verdict at once, without retrying.

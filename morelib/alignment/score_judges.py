@@ -16,7 +16,7 @@ from .verdicts import Verdict, delta_verdict
 
 class UtilityJudge:
     """Judge by a known utility ``utility_fn(prompt, response) -> float`` (for example the
-    simulator's shared utility, ``lambda p, r: sim.utility(p, r, source=None)``); A wins when
+    simulator's shared utility ``sim.utility``, whose ``source`` defaults to None); A wins when
     u(A) - u(B) > ``margin``, B when < -margin, otherwise a tie.
 
         >>> judge = UtilityJudge(lambda p, r: len(r), margin=1)
