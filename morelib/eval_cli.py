@@ -27,7 +27,7 @@ def main(args: Any) -> int:
     from morelib.data.summary import load_spec
     from morelib.evaluation import evaluate_sources
     from morelib.io import atomic_write_text
-    from morelib.models import load_reward_model
+    from morelib.models import load_reward_model, load_tokenizer
 
     try:
         sources = {}
@@ -37,9 +37,9 @@ def main(args: Any) -> int:
     except (DataError, OSError) as err:
         print(f"morelib eval-rm: {err}", file=sys.stderr)
         return 2
-    model, tokenizer = load_reward_model(args.model)
+    model, tokenizer = load_reward_model(args.model), load_tokenizer(args.model)
     table = evaluate_sources(model, tokenizer, sources, batch_size=args.batch_size,
-                             max_length=args.max_length, model=args.model)
+                             max_length=args.max_length, columns={"rm": args.model})
     with pd.option_context("display.width", 160, "display.max_columns", 20,
                            "display.float_format", "{:.4f}".format):
         print(wide_table(table).to_string())

@@ -106,10 +106,10 @@ def true_probabilities(pairs: Sequence[PreferencePair], key: str = "p_source") -
 
 def metrics_table(margins: Mapping[str, np.ndarray],
                   p_true: Mapping[str, np.ndarray | None] | None = None,
-                  **columns: Any) -> pd.DataFrame:
+                  columns: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """Tidy ``source, metric, value`` table for margins per source, plus ``pooled`` and ``mean``.
 
-    Extra keyword arguments become constant columns (e.g. ``model="MORE", seed=0``).
+    ``columns`` become constant columns (e.g. ``{"model": "MORE", "seed": 0}``).
     """
     p_true = dict(p_true or {})
     rows: list[dict[str, Any]] = []
@@ -129,25 +129,25 @@ def metrics_table(margins: Mapping[str, np.ndarray],
             if metric != "n_pairs" and len(values) == len(per_source):
                 rows.append({"source": "mean", "metric": metric, "value": float(np.mean(values))})
     table = pd.DataFrame(rows, columns=["source", "metric", "value"])
-    for key, value in columns.items():
+    for key, value in (columns or {}).items():
         table[key] = value
     return table
 
 
 def evaluate_scorer(scorer: Scorer, sources: Mapping[str, Sequence[PreferencePair]],
-                    **columns: Any) -> pd.DataFrame:
+                    columns: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """Metrics of any scorer (an RM or an ensemble) on each source; see :func:`metrics_table`."""
     margins = {name: scorer(list(pairs)) for name, pairs in sources.items()}
     truth = {name: true_probabilities(list(pairs)) for name, pairs in sources.items()}
-    return metrics_table(margins, truth, **columns)
+    return metrics_table(margins, truth, columns)
 
 
 def evaluate_sources(model: torch.nn.Module, tokenizer: Any,
                      sources: Mapping[str, Sequence[PreferencePair]], batch_size: int = 16,
-                     max_length: int = 512, **columns: Any) -> pd.DataFrame:
+                     max_length: int = 512, columns: Mapping[str, Any] | None = None
+                     ) -> pd.DataFrame:
     """Score every source with one RM and tabulate all metrics (tidy)."""
-    return evaluate_scorer(rm_scorer(model, tokenizer, batch_size, max_length), sources,
-                           **columns)
+    return evaluate_scorer(rm_scorer(model, tokenizer, batch_size, max_length), sources, columns)
 
 
 def top_table(tables: Mapping[str, pd.DataFrame], by: str = "accuracy") -> pd.DataFrame:
