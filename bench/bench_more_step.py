@@ -52,6 +52,7 @@ def main() -> None:
             processing_class=tokenizer, source_names=[s.name for s in sources],
             weighting=make_weighting(strategy, len(sources), sizes=[len(s) for s in sources]))
         trainer.create_optimizer_and_scheduler(num_training_steps=1000)
+        trainer.current_gradient_accumulation_steps = 1  # set by train(); we drive steps by hand
         trainers[strategy], configs[strategy] = trainer, config
     trainers["mean"].model.load_state_dict(trainers["more"].model.state_dict())
 
