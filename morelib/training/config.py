@@ -23,10 +23,13 @@ from typing import Any
 STRATEGIES = ("more", "mean", "uniform", "proportional")
 
 
-def _help(text: str, default: Any = dataclasses.MISSING, **kw: Any) -> Any:
+def _help(text: str, default: Any = dataclasses.MISSING, cache_key: bool = True, **kw: Any) -> Any:
+    """A field with help text; ``cache_key=False`` keeps it out of run-cache hashes
+    (bookkeeping that does not change the trained model)."""
+    metadata = {"help": text, "cache_key": cache_key}
     if default is dataclasses.MISSING:
-        return field(metadata={"help": text}, **kw)
-    return field(default=default, metadata={"help": text}, **kw)
+        return field(metadata=metadata, **kw)
+    return field(default=default, metadata=metadata, **kw)
 
 
 @dataclass
@@ -66,11 +69,11 @@ class RMTrainingConfig:
     gradient_checkpointing: bool = _help("trade compute for memory", False)
     bf16: bool = _help("bf16 mixed precision (GPUs that support it)", False)
     # bookkeeping
-    logging_steps: int = _help("log averaged λ, losses and metrics every N steps", 10)
-    eval_steps: int = _help("evaluate every N steps (0: only at the end)", 0)
-    save_steps: int = _help("checkpoint every N steps (0: only at the end)", 0)
-    eval_batch_size: int = _help("pairs per scoring batch in evaluation", 16)
-    dataloader_num_workers: int = _help("DataLoader workers", 0)
+    logging_steps: int = _help("log averaged λ, losses and metrics every N steps", 10, cache_key=False)
+    eval_steps: int = _help("evaluate every N steps (0: only at the end)", 0, cache_key=False)
+    save_steps: int = _help("checkpoint every N steps (0: only at the end)", 0, cache_key=False)
+    eval_batch_size: int = _help("pairs per scoring batch in evaluation", 16, cache_key=False)
+    dataloader_num_workers: int = _help("DataLoader workers", 0, cache_key=False)
 
     def __post_init__(self) -> None:
         if self.strategy not in STRATEGIES:
