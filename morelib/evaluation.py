@@ -176,4 +176,4 @@ def top_table(tables: Mapping[str, pd.DataFrame], by: str = "accuracy") -> pd.Da
     means = table.groupby("metric", sort=False).value.mean().reset_index()
     means = means[means.metric != "n_pairs"]
     means["source"], means["picked"] = "mean", "per-source best"
-    return pd.concat([table, means[table.columns]], ignore_index=True)
+    return pd.concat([table, means.reindex(columns=table.columns)], ignore_index=True)

@@ -28,6 +28,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from transformers import Trainer
+from transformers.trainer_callback import PrinterCallback
 
 from morelib.weighting import head_gradients, weighted_loss
 
@@ -56,6 +57,8 @@ class RewardTrainer(Trainer):
                  eval_sources: Mapping[str, Sequence[Any]] | None = None,
                  eval_batch_size: int = 16, max_length: int = 512, **kwargs: Any):
         super().__init__(*args, **kwargs)
+        if self.args.disable_tqdm:  # quiet runs: the λ history and eval tables hold the logs
+            self.remove_callback(PrinterCallback)
         self.weighting = weighting
         self.source_names = list(source_names)
         self.eval_sources = dict(eval_sources or {})

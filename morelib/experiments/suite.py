@@ -1,0 +1,181 @@
+"""The paper's families of reward models, trained once and cached, and their scores.
+
+Schemes (``paper.md`` §6):
+
+* ``raw``: the untrained backbone with its freshly initialised head;
+* ``single``: one RM per training source (``single/<source>``); the paper's *Top* picks, for each
+  test set, the best of them, and *Averaging* is their mean reward;
+* ``multitask``: plain mean loss over uniformly mixed batches;
+* ``more``: MORE's min-norm λ over stratified groups.
+
+Every trained RM lives in a :class:`~morelib.runs.RunCache` entry keyed by its training config
+and the data's key, so notebooks share RMs and a killed run resumes (the Trainer's checkpoints
+sit inside the entry). Scores are cached the same way, as a long table with one row per
+``(rm, test, pair)``: ``margin = r(chosen) − r(rejected)`` plus the simulator's ground truth
+when present. Every metric table is computed from that one table.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from morelib.evaluation import metrics_table, rm_scorer, true_probabilities
+from morelib.experiments.data import ExperimentData
+from morelib.runs import RunCache
+from morelib.training import RMTrainingConfig, train_reward_model
+
+SCHEMES = ("raw", "single", "multitask", "more")
+
+
+def rm_configs(base: RMTrainingConfig, data: ExperimentData,
+               schemes: Iterable[str] = SCHEMES) -> dict[str, tuple[RMTrainingConfig | None,
+                                                                     list[Any]]]:
+    """``{rm name: (config or None for raw, its training sources)}`` for the chosen schemes.
+
+    Example:
+        >>> from morelib.experiments.data import simulator_data
+        >>> data = simulator_data(4, 2, sources=("helpful", "harmless"))
+        >>> specs = rm_configs(RMTrainingConfig(model="tiny-llama"), data)
+        >>> {k: (v[0].strategy if v[0] else None, len(v[1])) for k, v in specs.items()}
+        {'raw': (None, 0), 'single/helpful': ('mean', 1), 'single/harmless': ('mean', 1), 'multitask': ('mean', 2), 'more': ('more', 2)}
+    """
+    schemes = list(schemes)
+    unknown = set(schemes) - set(SCHEMES)
+    if unknown:
+        raise ValueError(f"unknown schemes {sorted(unknown)}; known: {SCHEMES}")
+    k = len(data.train)
+    specs: dict[str, tuple[RMTrainingConfig | None, list[Any]]] = {}
+    if "raw" in schemes:
+        specs["raw"] = (None, [])
+    if "single" in schemes:
+        for src in data.train:
+            # same number of pairs per step as the mixtures, so steps are comparable
+            cfg = dataclasses.replace(base, strategy="mean", n_sources=1,
+                                      groups_per_device_batch=base.groups_per_device_batch * k)
+            specs[f"single/{src.name}"] = (cfg, [src])
+    if "multitask" in schemes:
+        specs["multitask"] = (dataclasses.replace(base, strategy="mean", n_sources=k), data.train)
+    if "more" in schemes:
+        specs["more"] = (dataclasses.replace(base, strategy="more", n_sources=k), data.train)
+    return specs
+
+
+def _train_key(config: RMTrainingConfig, data: ExperimentData, sources: Sequence[Any]) -> dict:
+    return {"config": config, "data": data.key, "sources": [s.name for s in sources]}
+
+
+def train_suite(cache: RunCache, base: RMTrainingConfig, data: ExperimentData,
+                schemes: Iterable[str] = SCHEMES, progress: bool = True) -> dict[str, Path | None]:
+    """Train (or load from the cache) every RM of the schemes; ``{name: model folder}``
+    (``None`` for ``raw``, which is built from the config's model name when scored)."""
+    out: dict[str, Path | None] = {}
+    for name, (config, sources) in rm_configs(base, data, schemes).items():
+        if config is None:
+            out[name] = None
+            continue
+        if progress:
+            state = "cached" if cache.is_done("rm", _train_key(config, data, sources)) else "training"
+            print(f"[suite] {name}: {state}", flush=True)
+        out[name] = cache.cached(
+            "rm", _train_key(config, data, sources),
+            build=lambda path, c=config, s=sources: _build(path, c, s),
+            load=lambda path: path / "model")
+    return out
+
+
+def _build(path: Path, config: RMTrainingConfig, sources: Sequence[Any]) -> Path:
+    train_reward_model(config, sources, str(path))
+    return path / "model"
+
+
+def load_suite_model(folder: Path | None, base: RMTrainingConfig):
+    """(model, tokenizer) for a suite entry; ``None`` gives the untrained *Raw* RM."""
+    from morelib.models import RewardModel, load_reward_model, load_tokenizer
+
+    if folder is None:
+        model = RewardModel.from_name(base.model, seed=base.seed)
+        return model, load_tokenizer(base.model)
+    return load_reward_model(folder), load_tokenizer(folder)
+
+
+def score_suite(cache: RunCache, models: Mapping[str, Path | None], base: RMTrainingConfig,
+                data: ExperimentData) -> pd.DataFrame:
+    """Long table ``rm, test, pair, margin, p_source, p_shared`` for every RM on every test."""
+    frames = []
+    for name, folder in models.items():
+        # a trained RM is identified by its cache entry (the hash of its training key)
+        rm_id = folder.parent.name if folder is not None else {"raw": base.model,
+                                                               "seed": base.seed}
+        key = {"rm": rm_id,
+               "tests": data.key, "test_names": sorted(data.tests),
+               "max_length": base.max_length}
+
+        def compute(name=name, folder=folder) -> pd.DataFrame:
+            model, tok = load_suite_model(folder, base)
+            score = rm_scorer(model, tok, base.eval_batch_size, base.max_length)
+            parts = []
+            for test, pairs in data.tests.items():
+                part = pd.DataFrame({"test": test, "pair": np.arange(len(pairs)),
+                                     "margin": score(pairs)})
+                for col in ("p_source", "p_shared"):
+                    truth = true_probabilities(pairs, col)
+                    part[col] = truth if truth is not None else np.nan
+                parts.append(part)
+            return pd.concat(parts, ignore_index=True)
+
+        frame = cache.cached_frame("scores", key, compute).copy()
+        frame.insert(0, "rm", name)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def suite_metrics(scores: pd.DataFrame, columns: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """Tidy metrics (``rm, source, metric, value``) for every RM in a score table, plus the
+    paper's *Averaging* (mean margin of the single-source RMs) and *Top* (per test set, the
+    single-source RM with the best accuracy) when single-source RMs are present.
+
+    Example:
+        >>> # averaging: margins (1-1)/2 = 0 (a tie, half credit) and (2+3)/2 > 0
+        >>> s = pd.DataFrame({"rm": ["single/a"] * 2 + ["single/b"] * 2, "test": ["a"] * 4,
+        ...                   "pair": [0, 1, 0, 1], "margin": [1.0, 2.0, -1.0, 3.0]})
+        >>> t = suite_metrics(s)
+        >>> t[(t.metric == "accuracy") & (t.source == "a")].set_index("rm").value.to_dict()
+        {'single/a': 1.0, 'single/b': 0.5, 'averaging': 0.75, 'top': 1.0}
+    """
+    tables = {}
+    for rm, part in scores.groupby("rm", sort=False):
+        tables[rm] = _table(part, {**dict(columns or {}), "rm": rm})
+    singles = [rm for rm in tables if rm.startswith("single/")]
+    if singles:
+        part = scores[scores.rm.isin(singles)]
+        agg = {"margin": ("margin", "mean")}
+        agg.update({col: (col, "first") for col in ("p_source", "p_shared") if col in part})
+        mean = part.groupby(["test", "pair"], sort=False).agg(**agg).reset_index()
+        tables["averaging"] = _table(mean, {**dict(columns or {}), "rm": "averaging"})
+        tables["top"] = _top(tables, singles, columns)
+    return pd.concat(tables.values(), ignore_index=True)
+
+
+def _table(part: pd.DataFrame, columns: Mapping[str, Any]) -> pd.DataFrame:
+    margins, truth = {}, {}
+    for test, rows in part.groupby("test", sort=False):
+        margins[test] = rows.margin.to_numpy()
+        p = rows.p_source.to_numpy() if "p_source" in rows else None
+        truth[test] = None if p is None or np.isnan(p).any() else p
+    return metrics_table(margins, truth, columns)
+
+
+def _top(tables: Mapping[str, pd.DataFrame], singles: Sequence[str],
+         columns: Mapping[str, Any] | None) -> pd.DataFrame:
+    from morelib.evaluation import top_table
+
+    top = top_table({rm: tables[rm] for rm in singles})
+    top["rm"] = "top"
+    for key, value in (columns or {}).items():
+        top[key] = value
+    return top

@@ -1,0 +1,54 @@
+"""The RM suite: trained once, cached, scored into one long table, Averaging and Top derived."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from morelib.experiments import (add_real_tests, real_data, score_suite, simulator_data,
+                                 suite_metrics, train_suite)
+from morelib.runs import RunCache
+from morelib.training import RMTrainingConfig
+
+BASE = RMTrainingConfig(model="tiny-llama", groups_per_device_batch=2,
+                        gradient_accumulation_steps=1, learning_rate=1e-3, max_length=64)
+
+
+def test_suite_trains_once_scores_all_tests_and_derives_ensembles(tmp_path, capsys):
+    data = simulator_data(8, 6, sources=("helpful", "harmless"))
+    cache = RunCache(tmp_path)
+    models = train_suite(cache, BASE, data)
+    assert set(models) == {"raw", "single/helpful", "single/harmless", "multitask", "more"}
+    assert capsys.readouterr().out.count("training") == 4
+    again = train_suite(cache, BASE, data)
+    assert again == models and capsys.readouterr().out.count("cached") == 4
+
+    scores = score_suite(cache, models, BASE, data)
+    assert len(scores) == 5 * 2 * 6 and scores.p_source.notna().all()
+    table = suite_metrics(scores)
+    assert {"averaging", "top"} <= set(table.rm)
+    acc = table[table.metric == "accuracy"].set_index(["rm", "source"]).value
+    for test in ("helpful", "harmless"):  # Top = the better single RM on each test set
+        assert acc["top", test] == max(acc["single/helpful", test], acc["single/harmless", test])
+    single = scores[scores.rm.str.startswith("single/")]
+    avg = single.groupby(["test", "pair"]).margin.mean()
+    from morelib.calibration import ece
+    assert table.set_index(["rm", "source", "metric"]).value["averaging", "helpful", "ece"] == \
+        pytest.approx(ece(avg["helpful"].to_numpy()))
+
+
+def test_real_data_split_is_disjoint_and_balanced(real_data_dir):
+    data = real_data(real_data_dir, n_train=100, n_test=50, sources=("helpful", "webgpt"))
+    for src in data.train:
+        assert len(src) == 100
+        held = {(p.prompt, p.chosen) for p in data.tests[src.name]}
+        assert len(data.tests[src.name]) == 50
+        assert not held & {(p.prompt, p.chosen) for p in src.pairs}
+    with_real = add_real_tests(simulator_data(4, 2, sources=("helpful",)), real_data_dir, limit=7)
+    assert len(with_real.tests["harmless (real)"]) == 7
+
+
+def test_unknown_scheme_is_refused():
+    from morelib.experiments import rm_configs
+    with pytest.raises(ValueError, match="unknown schemes"):
+        rm_configs(BASE, simulator_data(4, 2, sources=("helpful",)), ["best"])
