@@ -3,6 +3,7 @@
 from morelib.experiments.data import (  # noqa: F401
     ExperimentData,
     add_real_tests,
+    hub_data,
     real_data,
     simulator_data,
 )

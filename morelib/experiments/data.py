@@ -101,3 +101,56 @@ def add_real_tests(data: ExperimentData, data_dir: str | Path | None, limit: int
         tests[name + suffix] = first_n(src, limit).pairs if limit else src.pairs
     key = dict(data.key, real_tests={"limit": limit, "files": sorted(REAL_FILES.values())})
     return ExperimentData(data.train, tests, key)
+
+
+#: The paper's five sources on the hub: (training spec, test spec). WebGPT has one split only:
+#: its test set is a seeded hold-out of ``n_test`` comparisons (the paper used the authors' 901).
+#: The summarize test keeps its first 2,000 validation comparisons, as the paper's code does.
+HUB_SPECS = {
+    "helpful": ("helpful@train", "helpful@test"),
+    "harmless": ("harmless@train", "harmless@test"),
+    "oasst1": ("oasst1@train", "oasst1@validation"),
+    "webgpt": ("webgpt@train", None),
+    "summarize": ("summarize@train", "summarize@validation[:2000]"),
+}
+
+
+def hub_data(n_train: int = 40_000, sources: Sequence[str] = PAPER_SOURCE_ORDER,
+             webgpt_test: int = 901, large: str = "first", seed: int = 0,
+             loader: Any = None) -> ExperimentData:
+    """The paper's data from the Hugging Face hub (machines with network): every source
+    balanced to ``n_train`` pairs (larger ones keep their first N, or a seeded random N with
+    ``large="random"``; smaller ones are topped up with seeded duplicates), official test
+    splits, and a seeded WebGPT hold-out disjoint from its training pairs.
+
+    ``loader`` (default :func:`morelib.data.sources.load_source`) maps a spec to sources; tests
+    pass a fake one.
+
+    Example:
+        >>> from morelib.data.schema import LoadedSource, PreferencePair as P
+        >>> fake = lambda spec: [LoadedSource(spec.split("@")[0],
+        ...     [P("q", f"a{i}", "b", spec.split("@")[0], f"{spec}{i}") for i in range(5)])]
+        >>> d = hub_data(n_train=4, sources=("helpful", "webgpt"), webgpt_test=2, loader=fake)
+        >>> [len(s) for s in d.train], {k: len(v) for k, v in d.tests.items()}
+        ([4, 4], {'helpful': 5, 'webgpt': 2})
+    """
+    if loader is None:
+        from morelib.data.sources import load_source as loader
+    train, tests = [], {}
+    for name in sources:
+        train_spec, test_spec = HUB_SPECS[name]
+        src = loader(train_spec)[0]
+        if test_spec is None:
+            order = list(range(len(src.pairs)))
+            random.Random(f"{seed}-{name}-holdout").shuffle(order)
+            held = set(order[:webgpt_test])
+            tests[name] = [p for i, p in enumerate(src.pairs) if i in held]
+            src = LoadedSource(name, [p for i, p in enumerate(src.pairs) if i not in held],
+                               src.dropped, src.origin)
+        else:
+            tests[name] = loader(test_spec)[0].pairs
+        train.append(LoadedSource(name, src.pairs, src.dropped, src.origin))
+    key = {"kind": "hub", "n_train": n_train, "sources": list(sources), "seed": seed,
+           "large": large, "webgpt_test": webgpt_test,
+           "specs": {s: HUB_SPECS[s] for s in sources}}
+    return ExperimentData(balance(train, n=n_train, large=large, seed=seed), tests, key)
