@@ -1,0 +1,108 @@
+"""Score functions for best-of-n: ``score(prompts, responses) -> np.ndarray`` of floats.
+
+:func:`rm_score_fn` scores with a reward model through **exactly** the path of training and
+:func:`morelib.evaluation.score_pairs`: the text is ``prompt + response`` encoded by
+:func:`morelib.models.encode_texts` (``[BOS] + text + [EOS]``, left truncation, dynamic padding
+with the dedicated pad) and ``RewardModel.forward`` (last real token from the attention mask).
+The authors scored RJS samples with a different function (average pooling, no EOS, no mask:
+D5); here a candidate's reward equals its reward as the chosen side of a pair in evaluation.
+
+:func:`utility_score_fn` uses the simulator's ground-truth utility instead (oracle selection,
+for ablations).
+
+Example:
+    >>> from morelib.data.simulator import Simulator
+    >>> score = utility_score_fn(Simulator())
+    >>> x = "\\n\\nHuman: How do I cook rice?\\n\\nAssistant:"
+    >>> r = score([x, x], [" I can't help with that.", " Rinse it, then simmer it covered."])
+    >>> bool(r[1] > r[0])
+    True
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import torch
+
+from morelib.models import encode_texts
+
+#: ``score(prompts, responses)`` → one float per (prompt, response).
+ScoreFn = Callable[[Sequence[str], Sequence[str]], np.ndarray]
+
+
+@torch.inference_mode()
+def score_texts(model: torch.nn.Module, tokenizer: Any, prompts: Sequence[str],
+                responses: Sequence[str], batch_size: int = 16, max_length: int = 512
+                ) -> np.ndarray:
+    """Rewards of ``prompt + response`` texts (float64 ``[N]``), batched longest first.
+
+    Example:
+        >>> from morelib.data.schema import PreferencePair
+        >>> from morelib.evaluation import score_pairs
+        >>> from morelib.models import RewardModel, load_tokenizer
+        >>> rm, tok = RewardModel.from_name("tiny-llama", seed=0), load_tokenizer("tiny-llama")
+        >>> r = score_texts(rm, tok, ["Q:", "Q:"], [" yes", " no"])
+        >>> bool(np.allclose(r, score_pairs(rm, tok, [PreferencePair("Q:", " yes", " no", "s", "0")])[0]))
+        True
+    """
+    if len(prompts) != len(responses):
+        raise ValueError(f"{len(prompts)} prompts but {len(responses)} responses")
+    texts = [p + r for p, r in zip(prompts, responses)]
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    rewards = np.zeros(len(texts), dtype=np.float64)
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    try:
+        for start in range(0, len(order), batch_size):
+            batch = order[start:start + batch_size]
+            enc = encode_texts(tokenizer, [texts[i] for i in batch], max_length=max_length)
+            out = model(input_ids=enc["input_ids"].to(device),
+                        attention_mask=enc["attention_mask"].to(device))
+            rewards[batch] = out.rewards.float().cpu().numpy()
+    finally:
+        model.train(was_training)
+    return rewards
+
+
+def rm_score_fn(model: torch.nn.Module, tokenizer: Any, max_length: int = 512,
+                batch_size: int = 16) -> ScoreFn:
+    """A :data:`ScoreFn` of a reward model (see :func:`score_texts`).
+
+    Args:
+        model: a :class:`morelib.models.RewardModel` (e.g. from
+            :func:`morelib.models.load_reward_model`).
+        tokenizer: the RM's tokenizer (not the policy's, unless they are the same).
+        max_length: tokens per text as in training (paper 512).
+
+    Example:
+        >>> from morelib.models import RewardModel, load_tokenizer
+        >>> score = rm_score_fn(RewardModel.from_name("tiny-llama", seed=0), load_tokenizer("tiny-llama"))
+        >>> score(["Q:"] * 3, [" a", " b", " c"]).shape
+        (3,)
+    """
+    def score(prompts: Sequence[str], responses: Sequence[str]) -> np.ndarray:
+        return score_texts(model, tokenizer, prompts, responses, batch_size, max_length)
+
+    score.scorer = f"reward_model:{getattr(model, 'name', None) or type(model).__name__}"
+    return score
+
+
+def utility_score_fn(simulator: Any, source: str | None = None) -> ScoreFn:
+    """A :data:`ScoreFn` of the simulator's utility (``source=None``: the shared utility u*).
+
+    Example:
+        >>> from morelib.data.simulator import Simulator
+        >>> utility_score_fn(Simulator(), source="harmless").scorer
+        'utility:harmless'
+    """
+    def score(prompts: Sequence[str], responses: Sequence[str]) -> np.ndarray:
+        if len(prompts) != len(responses):
+            raise ValueError(f"{len(prompts)} prompts but {len(responses)} responses")
+        return np.array([simulator.utility(p, r, source) for p, r in zip(prompts, responses)],
+                        dtype=np.float64)
+
+    score.scorer = f"utility:{source or 'shared'}"
+    return score
