@@ -24,7 +24,7 @@ from typing import Any
 
 import torch
 
-from morelib.models.resolve import ResolvedModel, resolve_model
+from morelib.models.resolve import ResolvedModel, resolve_model, split_layers
 from morelib.models.special_tokens import prepare_tokenizer
 from morelib.models.tiny import build_tiny_backbone
 
@@ -83,14 +83,54 @@ def load_backbone(name: str, dtype: torch.dtype | str | None = None, mode: str |
     resolved = resolve_model(name, mode)
     if resolved.origin == "tiny":
         vocab = len(raw_tokenizer(resolved.tokenizer_name, mode))
-        return build_tiny_backbone(name, vocab, dtype=None if dtype == "auto" else dtype)
-    if "gguf_file" in resolved.load_kwargs:
-        return _load_gguf_backbone(resolved, dtype)
-    from transformers import AutoModel
+        backbone = build_tiny_backbone(split_layers(name)[0], vocab,
+                                       dtype=None if dtype == "auto" else dtype)
+    elif "gguf_file" in resolved.load_kwargs:
+        backbone = _load_gguf_backbone(resolved, dtype)
+    else:
+        from transformers import AutoModel
 
-    return AutoModel.from_pretrained(resolved.path, dtype=dtype,
-                                     trust_remote_code=trust_remote_code,
-                                     **resolved.load_kwargs)
+        backbone = AutoModel.from_pretrained(resolved.path, dtype=dtype,
+                                             trust_remote_code=trust_remote_code,
+                                             **resolved.load_kwargs)
+    if resolved.num_layers is not None:
+        truncate_layers(backbone, resolved.num_layers)
+    return backbone
+
+
+def truncate_layers(backbone: Any, n: int) -> Any:
+    """Keep only the first ``n`` transformer layers of a backbone, in place (see
+    :func:`morelib.models.resolve.split_layers`); the config's layer count follows, so a saved
+    model reloads with ``n`` layers.
+
+    Example:
+        >>> truncate_layers(load_backbone("tiny-bert-l3"), 1).config.num_hidden_layers
+        1
+        >>> len(load_backbone("tiny-llama@layers=1").layers)
+        1
+    """
+    layers = _layer_list(backbone)
+    if not 1 <= n <= len(layers):
+        raise ValueError(f"cannot keep {n} layers of a {len(layers)}-layer "
+                         f"{backbone.config.model_type} backbone")
+    del layers[n:]
+    config = backbone.config
+    config.num_hidden_layers = n
+    if isinstance(getattr(config, "layer_types", None), list):
+        config.layer_types = config.layer_types[:n]
+    return backbone
+
+
+def _layer_list(backbone: Any) -> torch.nn.ModuleList:
+    """The backbone's list of transformer layers (BERT ``encoder.layer``, Llama/NeoX ``layers``)."""
+    count = backbone.config.num_hidden_layers
+    for path in ("layers", "encoder.layer", "h", "decoder.layers"):
+        module = backbone
+        for part in path.split("."):
+            module = getattr(module, part, None)
+        if isinstance(module, torch.nn.ModuleList) and len(module) == count:
+            return module
+    raise ValueError(f"no list of {count} layers found in {type(backbone).__name__}")
 
 
 def _load_gguf_backbone(resolved: ResolvedModel, dtype: torch.dtype | str) -> Any:

@@ -27,6 +27,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import os
 from dataclasses import dataclass, field
@@ -34,7 +35,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from morelib.models.tiny import TINY_MODELS
+from morelib.models.tiny import TINY_MODELS, tiny_spec
 
 MODES = ("offline", "hub", "auto")
 
@@ -54,6 +55,8 @@ class ResolvedModel:
         load_kwargs: extra ``from_pretrained`` arguments (``gguf_file`` for SmolLM2's copy).
         tried: one line per place looked at, in order (the last one is where it was found).
         tokenizer_name: for tiny configs, the model whose (real) tokenizer they use.
+        num_layers: keep only the first N transformer layers (a ``@layers=N`` name suffix,
+            see :func:`split_layers`); ``None`` keeps them all.
     """
 
     name: str
@@ -62,6 +65,37 @@ class ResolvedModel:
     load_kwargs: Mapping[str, Any] = field(default_factory=dict)
     tried: tuple[str, ...] = ()
     tokenizer_name: str | None = None
+    num_layers: int | None = None
+
+
+_LAYERS_SUFFIX = "@layers="
+
+
+def split_layers(name: str) -> tuple[str, int | None]:
+    """Split a ``<model>@layers=N`` name into ``(<model>, N)``; ``(name, None)`` without suffix.
+
+    The suffix keeps only the first N transformer layers of a pretrained model (its embeddings
+    and lower layers, pretrained; the upper layers dropped): a real model cut down, e.g. for a
+    model-size sweep on a CPU (``sentence-transformers/all-MiniLM-L6-v2@layers=2``). The RM head
+    then reads the N-th layer's hidden states (BERT has no final norm; Llama/GPT-NeoX keep theirs).
+
+    Example:
+        >>> split_layers("sentence-transformers/all-MiniLM-L6-v2@layers=2")
+        ('sentence-transformers/all-MiniLM-L6-v2', 2)
+        >>> split_layers("tiny-llama")
+        ('tiny-llama', None)
+        >>> split_layers("m@layers=0")
+        Traceback (most recent call last):
+        ...
+        ValueError: 'm@layers=0': the layer count after '@layers=' must be a positive integer
+    """
+    base, sep, count = name.rpartition(_LAYERS_SUFFIX)
+    if not sep:
+        return name, None
+    if not count.isdigit() or int(count) < 1 or not base:
+        raise ValueError(f"{name!r}: the layer count after {_LAYERS_SUFFIX!r} must be a "
+                         "positive integer")
+    return base, int(count)
 
 
 @dataclass(frozen=True)
@@ -138,9 +172,14 @@ def resolve_model(name: str, mode: str | None = None) -> ResolvedModel:
     folder = Path(name).expanduser()
     if folder.is_dir():
         return ResolvedModel(name, str(folder), "local", tried=(f"local folder {folder}: found",))
-    if name in TINY_MODELS:
+    base, num_layers = split_layers(name)
+    if num_layers is not None:
+        inner = resolve_model(base, mode)
+        return dataclasses.replace(inner, name=name, num_layers=num_layers)
+    spec = tiny_spec(name)
+    if spec is not None:
         return ResolvedModel(name, None, "tiny", tried=("tiny config: found",),
-                             tokenizer_name=TINY_MODELS[name].tokenizer)
+                             tokenizer_name=spec.tokenizer)
     if _looks_like_path(name):
         tried.append(f"local folder {folder}: no such folder")
 
