@@ -1,0 +1,260 @@
+"""Markdown tables, notebook report sections, and the assembled ``report.md``.
+
+Each numbered notebook writes its tables (CSV + Markdown, atomically) and a
+``report_section.md`` into ``outputs/<profile>/<notebook stem>/`` with a :class:`Section`;
+``morelib reproduce`` concatenates the sections in notebook order under a header with the
+commit, date, machine and parameters (:func:`assemble_report`). Links in a section are relative
+to ``outputs/<profile>/``, where ``report.md`` lives.
+
+Example:
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> sec = Section("04 MORE training", root / "04_x", profile_dir=root)
+    >>> _ = sec.table(pd.DataFrame({"scheme": ["MORE"], "ece": [0.0364]}), "Table 2", "table2")
+    >>> sec.figure(root / "04_x" / "fig3", "Figure 3: accuracy")
+    >>> sec.write().name
+    'report_section.md'
+    >>> print((root / "04_x" / "report_section.md").read_text())
+    ## 04 MORE training
+    <BLANKLINE>
+    ### Table 2
+    <BLANKLINE>
+    | scheme | ece |
+    |---|---|
+    | MORE | 0.0364 |
+    <BLANKLINE>
+    ![Figure 3: accuracy](04_x/fig3.png)
+    <BLANKLINE>
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import os
+import platform
+import sys
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import pandas as pd
+
+from morelib.io import atomic_write_json, atomic_write_text
+
+SECTION_FILE = "report_section.md"
+
+
+def project_root(start: str | os.PathLike[str] | None = None) -> Path:
+    """The checkout holding ``notebooks/`` and ``params/``: ``start`` (default: the current
+    folder) or its nearest parent that does. Notebooks run with their own folder as the working
+    directory under nbval and with the checkout under papermill; both resolve the same paths."""
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "notebooks").is_dir() and (folder / "params").is_dir():
+            return folder
+    raise FileNotFoundError(f"no notebooks/ and params/ folders in {here} or its parents: "
+                            "run from the morelib checkout")
+
+
+def notebook_paths(output_root: str, profile: str, stem: str, cache_dir: str,
+                   root: str | os.PathLike[str] | None = None) -> tuple[Path, Path]:
+    """``(out, cache)``: ``<output_root>/<profile>/<stem>`` (created) and the RM cache folder,
+    relative paths taken from the project root.
+
+    Example:
+        >>> import tempfile
+        >>> r = Path(tempfile.mkdtemp()); (r / "notebooks").mkdir(); (r / "params").mkdir()
+        >>> out, cache = notebook_paths("outputs", "smoke", "04_x", "outputs/cache", root=r)
+        >>> out.relative_to(r).as_posix(), cache.relative_to(r).as_posix(), out.is_dir()
+        ('outputs/smoke/04_x', 'outputs/cache', True)
+    """
+    base = project_root(root) if root is None else Path(root)
+    out = Path(output_root)
+    out = (out if out.is_absolute() else base / out) / profile / stem
+    cache = Path(cache_dir)
+    cache = cache if cache.is_absolute() else base / cache
+    out.mkdir(parents=True, exist_ok=True)
+    return out, cache
+
+
+def _cell(value: Any, floatfmt: str) -> str:
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "–"
+        return format(value, floatfmt)
+    return str(value).replace("|", "\\|")
+
+
+def markdown_table(frame: pd.DataFrame, floatfmt: str = ".4g") -> str:
+    """A GitHub-flavoured Markdown table (floats with ``floatfmt``, NaN as an en dash).
+
+    Example:
+        >>> print(markdown_table(pd.DataFrame({"a": [1, 2], "b": [0.123456, float("nan")]})))
+        | a | b |
+        |---|---|
+        | 1 | 0.1235 |
+        | 2 | – |
+    """
+    header = "| " + " | ".join(str(c) for c in frame.columns) + " |"
+    rule = "|" + "---|" * len(frame.columns)
+    body = ["| " + " | ".join(_cell(v, floatfmt) for v in row) + " |"
+            for row in frame.itertuples(index=False, name=None)]
+    return "\n".join([header, rule, *body])
+
+
+def with_ci(value: float, low: float, high: float, digits: int = 4, scale: float = 1.0) -> str:
+    """``value [low, high]`` as text, each multiplied by ``scale``.
+
+    Example:
+        >>> with_ci(0.6512, 0.62, 0.68, digits=1, scale=100)
+        '65.1 [62.0, 68.0]'
+    """
+    return f"{value * scale:.{digits}f} [{low * scale:.{digits}f}, {high * scale:.{digits}f}]"
+
+
+def write_table(frame: pd.DataFrame, path: str | os.PathLike[str], floatfmt: str = ".4g",
+                markdown: pd.DataFrame | None = None) -> str:
+    """Write ``path.csv`` (full precision) and ``path.md`` (``markdown`` if given, else the same
+    frame formatted), atomically; return the Markdown text."""
+    path = Path(path)
+    atomic_write_text(path.with_suffix(".csv"), frame.to_csv(index=False))
+    text = markdown_table(markdown if markdown is not None else frame, floatfmt)
+    atomic_write_text(path.with_suffix(".md"), text + "\n")
+    return text
+
+
+def write_numbers(path: str | os.PathLike[str], numbers: Mapping[str, Any]) -> None:
+    """Headline numbers as JSON (atomically; NaN written as null)."""
+    atomic_write_json(path, finite(numbers))
+
+
+def finite(obj: Any) -> Any:
+    """``obj`` with NaN/infinite floats replaced by None and NumPy scalars by Python ones, for
+    JSON (e.g. a figure's headline numbers).
+
+    Example:
+        >>> finite({"a": float("nan"), "b": [1.5, float("inf")]})
+        {'a': None, 'b': [1.5, None]}
+    """
+    if isinstance(obj, Mapping):
+        return {str(k): finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [finite(v) for v in obj]
+    if hasattr(obj, "item") and not isinstance(obj, (str, bytes)):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+class Section:
+    """A notebook's part of ``report.md``: headings, text, tables and figure links.
+
+    ``folder``: the notebook's output folder; ``profile_dir``: where ``report.md`` is written
+    (links are relative to it).
+    """
+
+    def __init__(self, title: str, folder: str | os.PathLike[str],
+                 profile_dir: str | os.PathLike[str] | None = None):
+        self.folder = Path(folder)
+        self.profile_dir = Path(profile_dir) if profile_dir else self.folder.parent
+        self.parts: list[str] = [f"## {title}"]
+
+    def _rel(self, path: str | os.PathLike[str]) -> str:
+        return Path(os.path.relpath(Path(path), self.profile_dir)).as_posix()
+
+    def text(self, markdown: str) -> None:
+        self.parts.append(markdown.strip())
+
+    def heading(self, title: str) -> None:
+        self.parts.append(f"### {title}")
+
+    def table(self, frame: pd.DataFrame, title: str, name: str, floatfmt: str = ".4g",
+              markdown: pd.DataFrame | None = None, note: str | None = None) -> str:
+        """Write the table (CSV + Markdown) as ``folder/name`` and add it under a heading."""
+        text = write_table(frame, self.folder / name, floatfmt, markdown)
+        self.heading(title)
+        if note:
+            self.parts.append(note.strip())
+        self.parts.append(text)
+        return text
+
+    def figure(self, path: str | os.PathLike[str], caption: str) -> None:
+        """Link the PNG of a figure saved with :func:`morelib.plots.save_figure` at ``path``."""
+        self.parts.append(f"![{caption}]({self._rel(Path(path).with_suffix('.png'))})")
+
+    def markdown(self) -> str:
+        return "\n\n".join(self.parts) + "\n"
+
+    def write(self) -> Path:
+        target = self.folder / SECTION_FILE
+        atomic_write_text(target, self.markdown())
+        return target
+
+
+def machine_description() -> str:
+    """One line: OS, CPU count, Python, torch version and threads.
+
+    Example:
+        >>> "CPUs" in machine_description()
+        True
+    """
+    parts = [platform.platform(), f"{os.cpu_count()} CPUs",
+             f"Python {sys.version.split()[0]}"]
+    try:
+        import torch
+
+        parts.append(f"torch {torch.__version__} ({torch.get_num_threads()} threads"
+                     + (", CUDA" if torch.cuda.is_available() else "") + ")")
+    except ImportError:  # pragma: no cover
+        pass
+    return "; ".join(parts)
+
+
+def assemble_report(profile: str, profile_dir: str | os.PathLike[str], stems: Sequence[str],
+                    parameters: Mapping[str, Mapping[str, Any]], commit: str,
+                    timings: Mapping[str, float] | None = None,
+                    failures: Mapping[str, str] | None = None) -> str:
+    """The text of ``report.md``: a header (profile, commit, date, machine), the sections of the
+    notebooks in order (a note where one is missing or failed), then the parameters each
+    notebook ran with and its wall time.
+
+    Example:
+        >>> import tempfile
+        >>> d = Path(tempfile.mkdtemp())
+        >>> (d / "04_x").mkdir(); _ = (d / "04_x" / SECTION_FILE).write_text("## 04\\n")
+        >>> text = assemble_report("smoke", d, ["04_x", "05_y"], {"04_x": {"seed": 1}}, "abc1234",
+        ...                        {"04_x": 3.2})
+        >>> "## 04" in text and "`05_y`: no report section" in text and "`seed`: `1`" in text
+        True
+    """
+    profile_dir = Path(profile_dir)
+    timings, failures = dict(timings or {}), dict(failures or {})
+    lines = [f"# MORE reproduction report: profile `{profile}`", "",
+             f"- commit: `{commit}`",
+             f"- date: {_dt.datetime.now().astimezone().isoformat(timespec='seconds')}",
+             f"- machine: {machine_description()}",
+             f"- notebooks: {', '.join(f'`{s}`' for s in stems) or 'none'}",
+             "",
+             "Numbers labelled **paper** are the published values (arXiv 2312.07401 v5), shown "
+             "beside ours for comparison; every other number was measured by this run.", ""]
+    if timings:
+        total = sum(timings.values())
+        lines += [f"Total notebook wall time: {total:.0f} s.", ""]
+    for stem in stems:
+        section = profile_dir / stem / SECTION_FILE
+        if stem in failures:
+            lines += [f"## {stem}", "", f"**This notebook failed:** {failures[stem]}", ""]
+        elif section.exists():
+            lines += [section.read_text().rstrip(), ""]
+        else:
+            lines += [f"## {stem}", "", f"`{stem}`: no report section was written.", ""]
+    lines += ["## Parameters", ""]
+    for stem in stems:
+        seconds = f" ({timings[stem]:.0f} s)" if stem in timings else ""
+        lines.append(f"- `{stem}`{seconds}:")
+        for key, value in sorted((parameters.get(stem) or {}).items()):
+            lines.append(f"  - `{key}`: `{value!r}`")
+        if not parameters.get(stem):
+            lines.append("  - notebook defaults (the `smoke` profile)")
+    return "\n".join(lines) + "\n"
