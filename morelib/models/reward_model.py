@@ -112,16 +112,28 @@ class RewardModel(nn.Module):
     def pad_token_id(self) -> int | None:
         return self.config.get_text_config().pad_token_id
 
+    #: Set by :func:`morelib.models.prefix_cache.enable_prefix_cache`: runs the frozen bottom
+    #: layers from a cache and only the top ones here. ``None``: the whole backbone runs.
+    prefix_runner: Any = None
+
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
                 **kwargs: Any) -> RewardOutput:
         """Rewards of ``N`` sequences (``input_ids``/``attention_mask``: ``[N, L]``)."""
+        if self.prefix_runner is not None and not kwargs:
+            return self.prefix_runner(self, input_ids, attention_mask)
         accepted = _forward_parameters(unwrap_backbone(self.backbone))
         if "position_ids" in accepted and "position_ids" not in kwargs:
             kwargs["position_ids"] = position_ids_from_mask(attention_mask)
         if "use_cache" in accepted:
             kwargs.setdefault("use_cache", False)
         output = self.backbone(input_ids=input_ids, attention_mask=attention_mask, **kwargs)
-        features = pool_last(output.last_hidden_state, attention_mask).to(self.head.weight.dtype)
+        return self.score_hidden(output.last_hidden_state, attention_mask)
+
+    def score_hidden(self, last_hidden_state: torch.Tensor,
+                     attention_mask: torch.Tensor) -> RewardOutput:
+        """Pool the backbone's final hidden states ``[N, L, h]`` at each row's last real token
+        and apply the head."""
+        features = pool_last(last_hidden_state, attention_mask).to(self.head.weight.dtype)
         return RewardOutput(rewards=self.head(features).squeeze(-1), features=features)
 
     def activation_checkpointing_enable(self, activation_checkpointing_kwargs: dict | None = None,

@@ -66,6 +66,13 @@ class RMTrainingConfig:
     lora_dropout: float = _help("LoRA dropout", 0.05)
     trainable_top_layers: int = _help(
         "if > 0, freeze all but the top N transformer layers (cheap partial fine-tuning)", 0)
+    prefix_cache: bool = _help(
+        "with trainable_top_layers: cache the frozen layers' outputs per text and run only the "
+        "top layers (shared by every RM on the same backbone; frozen-layer dropout is off)",
+        False)
+    prefix_cache_dir: str = _help(
+        "on-disk store of the prefix cache shared across processes ('' keeps it in memory)",
+        "", cache_key=False)
     gradient_checkpointing: bool = _help("trade compute for memory", False)
     bf16: bool = _help("bf16 mixed precision (GPUs that support it)", False)
     # bookkeeping
@@ -86,6 +93,8 @@ class RMTrainingConfig:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if not 0 < self.alpha <= 1:
             raise ValueError(f"alpha must be in (0, 1], got {self.alpha}")
+        if self.prefix_cache and (self.trainable_top_layers < 1 or self.lora_r > 0):
+            raise ValueError("prefix_cache needs trainable_top_layers >= 1 and no LoRA")
 
     @property
     def pairs_per_device_batch(self) -> int:

@@ -30,6 +30,8 @@ from morelib.data.mixing import stratified_groups, uniform_mix
 from morelib.data.schema import LoadedSource, PreferencePair
 from morelib.io import atomic_write_text
 from morelib.models import RewardModel, apply_lora, load_tokenizer, save_reward_model
+from morelib.models.prefix_cache import enable_prefix_cache
+from morelib.models.prefix_store import shared_prefix_cache
 from morelib.training.collator import PairCollator
 from morelib.training.freezing import freeze_lower_layers
 from morelib.training.config import RMTrainingConfig
@@ -122,7 +124,9 @@ class TrainResult:
 
 
 def build_reward_model(config: RMTrainingConfig) -> RewardModel:
-    """The RM for a config, with LoRA or partial freezing applied (head always trainable)."""
+    """The RM for a config, with LoRA or partial freezing applied (head always trainable), and
+    the frozen-prefix cache when ``config.prefix_cache`` (see :mod:`morelib.models.prefix_cache`;
+    the process-wide cache of ``config.prefix_cache_dir``)."""
     set_seed(config.seed)
     model = RewardModel.from_name(config.model, seed=config.seed,
                                   gradient_checkpointing=config.gradient_checkpointing)
@@ -131,6 +135,9 @@ def build_reward_model(config: RMTrainingConfig) -> RewardModel:
                            dropout=config.lora_dropout)
     elif config.trainable_top_layers > 0:
         freeze_lower_layers(model, config.trainable_top_layers)
+        if config.prefix_cache:
+            cache = shared_prefix_cache(config.prefix_cache_dir or None)
+            enable_prefix_cache(model, config.trainable_top_layers, cache)
     return model
 
 
