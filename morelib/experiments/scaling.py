@@ -1,0 +1,258 @@
+"""Scaling sweeps (paper §10.4, Fig. 6, and Table 2's size axis): model size × number of mixed
+sources K × training-set size, built on :func:`~morelib.experiments.train_suite` and
+:func:`~morelib.experiments.score_suite` (every RM is cached, so re-runs and other notebooks
+share them).
+
+For each model:
+
+* the single-source RMs are trained once on the full data (the same cache entries as notebooks
+  01, 02 and 04 when the base config matches); *Top* picks, per test set, the best of them over
+  all sources (the paper's black dashed line in Fig. 6);
+* MultiTask and MORE are trained on the first K sources in the paper's order
+  (:func:`~morelib.data.mixing.select_sources`) for each K in ``ks``;
+* at the largest K, MultiTask and MORE are also trained on ``n`` pairs per source for each
+  ``n`` in ``train_sizes`` (the paper has no such sweep).
+
+Everything is scored on the evaluation tests (by default Helpful and Harmless, as Fig. 6's y
+axis implies), giving one long table (:func:`sweep_scores`) from which :func:`sweep_metrics`
+computes accuracy and ECE with bootstrap intervals.
+
+Example (a toy sweep on tiny models: a few seconds):
+    >>> import tempfile
+    >>> from morelib.experiments import simulator_data
+    >>> from morelib.runs import RunCache
+    >>> from morelib.training import RMTrainingConfig
+    >>> base = RMTrainingConfig(model="tiny-bert", max_steps=1, max_length=32,
+    ...                         gradient_accumulation_steps=1, learning_rate=1e-3)
+    >>> make = lambda n: simulator_data(n, 4, sources=("helpful", "harmless", "oasst1"))
+    >>> s = sweep_scores(RunCache(tempfile.mkdtemp()), base, make, ["tiny-bert-d32"],
+    ...                  n_train=4, ks=[2, 3], train_sizes=[2], progress=False)
+    >>> s.groupby(["k", "n_train"]).rm.nunique().to_dict()   # the singles sit at K = 3
+    {(2, 4): 2, (3, 2): 2, (3, 4): 5}
+    >>> m = sweep_metrics(s, n_boot=20)
+    >>> sorted(m[m.test == "H&H"].scheme.unique())
+    ['MORE', 'MultiTask', 'Top']
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from morelib.calibration import accuracy, bootstrap_ece
+from morelib.data.mixing import PAPER_SOURCE_ORDER, select_sources
+from morelib.experiments.data import ExperimentData
+from morelib.experiments.suite import score_suite, train_suite
+from morelib.runs import RunCache
+from morelib.training import RMTrainingConfig
+
+#: Display names of the schemes in a sweep.
+SCHEME_NAMES = {"multitask": "MultiTask", "more": "MORE", "top": "Top"}
+HH = ("helpful", "harmless")
+
+
+def _subset(data: ExperimentData, k: int, tests: Sequence[str]) -> ExperimentData:
+    """The first ``k`` sources (paper order) and only the evaluation tests; the data key is
+    unchanged (each RM's cache key already names its training sources)."""
+    order = [s for s in PAPER_SOURCE_ORDER if s in data.source_names] or data.source_names
+    return ExperimentData(select_sources(data.train, k, order=order),
+                          {t: data.tests[t] for t in tests}, data.key)
+
+
+def sweep_scores(cache: RunCache, base: RMTrainingConfig,
+                 make_data: Callable[[int], ExperimentData], models: Sequence[str],
+                 n_train: int, ks: Sequence[int] = (2, 3, 4, 5),
+                 train_sizes: Sequence[int] = (), tests: Sequence[str] | None = None,
+                 progress: bool = True) -> pd.DataFrame:
+    """Train (or load) every RM of the sweep and score it: a long table ``model, k, n_train,
+    rm, test, pair, margin, p_source, p_shared`` (single-source RMs have ``k`` = the number of
+    sources and the full ``n_train``).
+
+    Args:
+        base: the training config; its ``model`` is replaced by each of ``models``.
+        make_data: ``n`` → the experiment data with ``n`` training pairs per source (the same
+            test sets for every ``n``), e.g. ``lambda n: simulator_data(n, ...)``.
+        n_train: training pairs per source of the K sweep (and of the single-source RMs).
+        ks: numbers of mixed sources (first K in the paper's order).
+        train_sizes: extra training-set sizes for MultiTask and MORE at the largest K.
+        tests: evaluation tests (default: Helpful and Harmless plus their ``(real)`` versions
+            when present).
+    """
+    full = make_data(n_train)
+    if tests is None:
+        tests = [t for t in full.tests if t.split(" ")[0] in HH]
+    tests = list(tests)
+    frames = []
+
+    def add(scores: pd.DataFrame, model: str, k: int, n: int) -> None:
+        scores.insert(0, "n_train", n)
+        scores.insert(0, "k", k)
+        scores.insert(0, "model", model)
+        frames.append(scores)
+
+    for model in models:
+        cfg = dataclasses.replace(base, model=model)
+        evaluation = _subset(full, len(full.train), tests)
+        if progress:
+            print(f"[sweep] {model}: single-source RMs", flush=True)
+        singles = train_suite(cache, cfg, full, ["single"], progress=progress)
+        add(score_suite(cache, singles, cfg, evaluation), model, len(full.train), n_train)
+        for k in ks:
+            if progress:
+                print(f"[sweep] {model}: K={k}, n={n_train}", flush=True)
+            sub = _subset(full, k, tests)
+            rms = train_suite(cache, cfg, sub, ["multitask", "more"], progress=progress)
+            add(score_suite(cache, rms, cfg, sub), model, k, n_train)
+        for n in train_sizes:
+            if n == n_train:
+                continue
+            if progress:
+                print(f"[sweep] {model}: K={max(ks)}, n={n}", flush=True)
+            sub = _subset(make_data(n), max(ks), tests)
+            rms = train_suite(cache, cfg, sub, ["multitask", "more"], progress=progress)
+            add(score_suite(cache, rms, cfg, sub), model, max(ks), n)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _boot_accuracy(m: np.ndarray, reps: int, seed: int) -> np.ndarray:
+    credit = (m > 0) + 0.5 * (m == 0)
+    idx = np.random.default_rng(seed).integers(0, len(m), size=(reps, len(m)))
+    return credit[idx].mean(axis=1)
+
+
+def _row_values(margins: dict[str, np.ndarray], n_boot: int, ci: float, seed: int) -> list:
+    """Per test and the mean over tests (the paper's Table 1 convention for H&H): accuracy and
+    ECE with percentile bootstrap intervals (tests resampled independently)."""
+    q = [(1 - ci) / 2, (1 + ci) / 2]
+    out, acc_reps, ece_reps, accs, eces = [], [], [], [], []
+    for test, m in margins.items():
+        a = _boot_accuracy(m, n_boot, seed)
+        b = bootstrap_ece(m, n_boot=n_boot, seed=seed)
+        accs.append(accuracy(m)), eces.append(b.estimate)
+        acc_reps.append(a), ece_reps.append(b.replicates)
+        out.append((test, "accuracy", accs[-1], *np.quantile(a, q)))
+        out.append((test, "ece", b.estimate, b.low, b.high))
+    if len(margins) > 1:
+        out.append(("H&H" if set(margins) == set(HH) else "mean", "accuracy", float(np.mean(accs)),
+                    *np.quantile(np.mean(acc_reps, axis=0), q)))
+        out.append(("H&H" if set(margins) == set(HH) else "mean", "ece", float(np.mean(eces)),
+                    *np.quantile(np.mean(ece_reps, axis=0), q)))
+    return out
+
+
+def sweep_metrics(scores: pd.DataFrame, n_boot: int = 1000, ci: float = 0.95,
+                  seed: int = 0) -> pd.DataFrame:
+    """Tidy ``model, k, n_train, scheme, test, metric, value, low, high`` from
+    :func:`sweep_scores`: accuracy and ECE per test set and their mean over the simulator's
+    Helpful and Harmless tests (``test = "H&H"``; over the real ones, ``"H&H (real)"``), with
+    percentile bootstrap intervals over pairs. *Top* (one row set per model, at the singles'
+    ``k``) takes, per test set, the single-source RM with the best accuracy.
+    Example: the module docstring."""
+    rows = []
+    groups = scores.groupby(["model", "k", "n_train"], sort=False)
+    for (model, k, n), part in groups:
+        singles = part[part.rm.str.startswith("single/")]
+        entries: dict[str, dict[str, np.ndarray]] = {}
+        for rm, rows_rm in part[~part.rm.str.startswith("single/")].groupby("rm", sort=False):
+            entries[rm] = {t: r.sort_values("pair").margin.to_numpy(float)
+                           for t, r in rows_rm.groupby("test", sort=False)}
+        if len(singles):
+            top = {}
+            for test, rows_t in singles.groupby("test", sort=False):
+                best = max(rows_t.rm.unique(),
+                           key=lambda rm: accuracy(rows_t[rows_t.rm == rm].margin.to_numpy()))
+                top[test] = rows_t[rows_t.rm == best].sort_values("pair").margin.to_numpy(float)
+            entries["top"] = top
+        for rm, margins in entries.items():
+            for suffix in ("", " (real)"):
+                chosen = {t: m for t, m in margins.items()
+                          if t.endswith(suffix) and (suffix or not t.endswith(" (real)"))}
+                if not chosen:
+                    continue
+                plain = {t[: len(t) - len(suffix)] if suffix else t: m for t, m in chosen.items()}
+                for test, metric, value, low, high in _row_values(plain, n_boot, ci, seed):
+                    name = test + suffix if test in ("H&H", "mean") else test + suffix
+                    rows.append((model, k, n, SCHEME_NAMES.get(rm, rm), name, metric,
+                                 float(value), float(low), float(high)))
+    return pd.DataFrame(rows, columns=["model", "k", "n_train", "scheme", "test", "metric",
+                                       "value", "low", "high"])
+
+
+def model_sizes(models: Sequence[str]) -> pd.DataFrame:
+    """``model, layers, hidden, parameters, non_embedding``: what each model of a sweep is
+    (built once on the CPU to count; pretrained weights are not needed for the count).
+
+    Example:
+        >>> model_sizes(["tiny-bert-d32"])[["layers", "hidden"]].values.tolist()
+        [[2, 32]]
+    """
+    from morelib.models import RewardModel
+
+    rows = []
+    for name in models:
+        rm = RewardModel.from_name(name, seed=0)
+        total = sum(p.numel() for p in rm.parameters())
+        emb = sum(p.numel() for n, p in rm.named_parameters() if "embed" in n)
+        rows.append((name, rm.config.num_hidden_layers, rm.config.hidden_size, total,
+                     total - emb))
+        del rm
+    return pd.DataFrame(rows, columns=["model", "layers", "hidden", "parameters",
+                                       "non_embedding"])
+
+
+def findings(metrics: pd.DataFrame, sizes: pd.DataFrame, n_train: int,
+             test: str = "H&H") -> list[str]:
+    """Sentences computed from :func:`sweep_metrics` (ECE and accuracy on ``test``): whether
+    MORE's ECE falls from the smallest to the largest K and ends below Top's (the paper's
+    Fig. 6 claim), MORE vs MultiTask at the largest K per model, and the train-size trend.
+
+    Example:
+        >>> m = pd.DataFrame({"model": "a", "n_train": 8, "test": "H&H", "metric": "ece",
+        ...                   "k": [2, 5, 2, 5, 5], "scheme": ["MORE", "MORE", "MultiTask",
+        ...                   "MultiTask", "Top"], "value": [.08, .05, .07, .09, .06],
+        ...                   "low": 0.0, "high": 1.0})
+        >>> print(findings(m, pd.DataFrame({"model": ["a"], "parameters": [10]}), 8)[0])
+        a: MORE's H&H ECE goes from 0.0800 (K=2) to 0.0500 (K=5) (falls), ending below Top's 0.0600; MultiTask goes from 0.0700 to 0.0900.
+    """
+    out = []
+    ece = metrics[(metrics.test == test) & (metrics.metric == "ece")]
+    for model in sizes.model:
+        rows = ece[(ece.model == model) & (ece.n_train == n_train)]
+        more = rows[rows.scheme == "MORE"].sort_values("k")
+        mt = rows[rows.scheme == "MultiTask"].sort_values("k")
+        top = rows[rows.scheme == "Top"]
+        if len(more) < 2:
+            continue
+        first, last = more.iloc[0], more.iloc[-1]
+        trend = "falls" if last.value < first.value else "does not fall"
+        text = (f"{model}: MORE's {test} ECE goes from {first.value:.4f} (K={first.k}) to "
+                f"{last.value:.4f} (K={last.k}) ({trend})")
+        if len(top):
+            t = float(top.value.iloc[0])
+            where = "below" if last.value < t else "above"
+            text += f", ending {where} Top's {t:.4f}"
+        if len(mt) >= 2:
+            text += f"; MultiTask goes from {mt.value.iloc[0]:.4f} to {mt.value.iloc[-1]:.4f}"
+        out.append(text + ".")
+        if len(mt):
+            a, b = last, mt.iloc[-1]
+            overlap = a.low <= b.high and b.low <= a.high
+            verdict = ("lower" if a.value < b.value else "not lower")
+            out.append(f"{model}, K={last.k}: MORE's ECE {a.value:.4f} [{a.low:.4f}, {a.high:.4f}] "
+                       f"is {verdict} than MultiTask's {b.value:.4f} [{b.low:.4f}, {b.high:.4f}]"
+                       + (" (the 95% intervals overlap)." if overlap else "."))
+    sizes_rows = ece[ece.n_train != n_train]
+    if len(sizes_rows):
+        for (model, scheme), rows in ece[ece.scheme.isin(["MORE", "MultiTask"])
+                                         & (ece.k == ece.k.max())].groupby(
+                                             ["model", "scheme"], sort=False):
+            rows = rows.sort_values("n_train")
+            if rows.n_train.nunique() < 2:
+                continue
+            out.append(f"{model}, {scheme}: ECE {rows.value.iloc[0]:.4f} with "
+                       f"{rows.n_train.iloc[0]} pairs per source, {rows.value.iloc[-1]:.4f} with "
+                       f"{rows.n_train.iloc[-1]}.")
+    return out
