@@ -10,6 +10,8 @@ export JUPYTER_CONFIG_DIR ?= $(CACHE)/jupyter/config
 export JUPYTER_DATA_DIR ?= $(CACHE)/jupyter/data
 export HF_HOME ?= $(CACHE)/huggingface
 export TOKENIZERS_PARALLELISM ?= false
+# Sleeping (not spinning) OpenMP threads: torch on 2 busy cores is several times faster.
+export OMP_WAIT_POLICY ?= PASSIVE
 
 .PHONY: install reproduce test bench clean-cache
 

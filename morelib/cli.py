@@ -41,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
         "reproduce", help="run the numbered notebooks for a profile into outputs/<profile>/")
     reproduce.add_argument("--profile", default="default")
     reproduce.add_argument("--output-root", default="outputs")
+    reproduce.add_argument("--notebooks", nargs="+", default=None, metavar="PREFIX",
+                           help="run only the notebooks whose names start with these (e.g. 02 04)")
     reproduce.set_defaults(handler="morelib.reproduce:main")
     return parser
 

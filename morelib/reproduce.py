@@ -2,20 +2,22 @@
 
 Parameters come from ``params/<profile>.yaml``: a mapping whose ``common`` section goes to every
 notebook (only the keys a notebook declares in its ``parameters`` cell) and whose
-``<notebook stem>`` sections go to that notebook. Executed notebooks are written atomically to
-``outputs/<profile>/notebooks/``; each notebook writes its own figures and tables under
-``outputs/<profile>/``.
+``<notebook stem>`` sections go to that notebook; every key must be declared by some notebook
+(:func:`check_profile`). Executed notebooks are written atomically to
+``outputs/<profile>/notebooks/``; each notebook writes its figures, tables and
+``report_section.md`` under ``outputs/<profile>/<stem>/``, and ``report.md`` is assembled from
+those sections (:func:`morelib.report.assemble_report`) with the commit, date, machine and the
+parameters every notebook ran with.
 
-While the numbered notebooks are still being written, the command runs what exists and says so
-in its output and in ``outputs/<profile>/report.md``.
+Trained RMs live in the run cache (``cache_dir``), keyed by their configuration: a run that is
+killed and started again re-executes the notebooks, which load finished RMs and resume an
+unfinished one from its last checkpoint. A failing notebook is reported and the others still run.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -40,6 +42,8 @@ def project_root() -> Path:
 def load_profile(root: Path, profile: str) -> dict[str, Any]:
     """The parameter mapping of ``params/<profile>.yaml`` (empty sections allowed)."""
     path = root / "params" / f"{profile}.yaml"
+    if not path.exists() and profile == "smoke":
+        return {}  # the smoke profile is the notebooks' own defaults
     if not path.exists():
         known = sorted(p.stem for p in (root / "params").glob("*.yaml"))
         raise FileNotFoundError(f"{path}: no such profile (known: {', '.join(known) or 'none'})")
@@ -48,6 +52,39 @@ def load_profile(root: Path, profile: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a mapping of sections, got {type(data).__name__}")
     return data
+
+
+def declared_parameters(notebook: Path) -> dict[str, str]:
+    """``{name: default as written}`` of a notebook's ``parameters`` cell (papermill)."""
+    import papermill
+
+    return {name: info["default"] for name, info in papermill.inspect_notebook(str(notebook)).items()}
+
+
+def check_profile(profile: dict[str, Any], declared: dict[str, set[str]]) -> list[str]:
+    """Problems with a profile: sections that are not a notebook stem, keys of a notebook's
+    section it does not declare, ``common`` keys no notebook declares.
+
+    Example:
+        >>> check_profile({"common": {"seed": 1, "sed": 2}, "04_x": {"n": 1}, "09_y": {}},
+        ...               {"04_x": {"seed"}})
+        ["common: 'sed' is not a parameter of any notebook", "04_x: 'n' is not a parameter of this notebook", "09_y: no notebook of that name"]
+    """
+    problems = []
+    every = set().union(*declared.values()) if declared else set()
+    for key in (profile.get("common") or {}):
+        if key not in every:
+            problems.append(f"common: {key!r} is not a parameter of any notebook")
+    for section, values in profile.items():
+        if section == "common":
+            continue
+        if section not in declared:
+            problems.append(f"{section}: no notebook of that name")
+            continue
+        for key in (values or {}):
+            if key not in declared[section]:
+                problems.append(f"{section}: {key!r} is not a parameter of this notebook")
+    return problems
 
 
 def notebook_parameters(profile: dict[str, Any], stem: str, declared: set[str]) -> dict[str, Any]:
@@ -67,67 +104,112 @@ def git_commit(root: Path) -> str:
     try:
         out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root,
                              capture_output=True, text=True, check=True)
-        return out.stdout.strip()
+        commit = out.stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=root, capture_output=True, text=True, check=True).stdout
+        return commit + (" (with uncommitted changes)" if dirty.strip() else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 
 
-def run_notebooks(root: Path, profile_name: str, output_root: Path) -> list[tuple[str, float]]:
+def run_notebooks(root: Path, profile_name: str, output_root: Path,
+                  notebooks: list[Path]) -> tuple[dict, dict, dict]:
+    """Execute the notebooks in order; ``(effective parameters, seconds, failures)`` by stem."""
     import papermill
 
     profile = load_profile(root, profile_name)
+    declared = {nb.stem: declared_parameters(nb) for nb in notebooks}
+    problems = check_profile(profile, {k: set(v) for k, v in declared.items()})
+    if problems:
+        raise ValueError(f"params/{profile_name}.yaml: " + "; ".join(problems))
     out_dir = output_root / profile_name
     (out_dir / "notebooks").mkdir(parents=True, exist_ok=True)
-    done = []
-    for notebook in sorted((root / "notebooks").glob(NOTEBOOK_GLOB)):
-        declared = set(papermill.inspect_notebook(str(notebook)))
-        params = notebook_parameters(profile, notebook.stem, declared)
-        if "output_dir" in declared:
-            params.setdefault("output_dir", str(out_dir))
-        print(f"[reproduce] {notebook.name} with {params}", flush=True)
+    effective, seconds, failures = {}, {}, {}
+    for i, notebook in enumerate(notebooks, 1):
+        params = notebook_parameters(profile, notebook.stem, set(declared[notebook.stem]))
+        if "output_root" in declared[notebook.stem]:
+            params.setdefault("output_root", str(output_root))
+        if "profile" in declared[notebook.stem]:
+            params.setdefault("profile", profile_name)
+        effective[notebook.stem] = {**declared[notebook.stem],
+                                    **{k: repr(v) for k, v in params.items()}}
+        print(f"[reproduce] ({i}/{len(notebooks)}) {notebook.name}: {params}", flush=True)
         start = time.time()
         target = out_dir / "notebooks" / notebook.name
         tmp = target.with_suffix(".running.ipynb")
-        papermill.execute_notebook(str(notebook), str(tmp), parameters=params, cwd=str(root),
-                                   progress_bar=True, kernel_name="python3")
-        os.replace(tmp, target)
-        done.append((notebook.name, time.time() - start))
-    return done
+        try:
+            papermill.execute_notebook(str(notebook), str(tmp), parameters=params, cwd=str(root),
+                                       progress_bar=True, kernel_name="python3")
+            os.replace(tmp, target)
+        except Exception as err:  # noqa: BLE001 - report it, keep going with the others
+            failures[notebook.stem] = f"{type(err).__name__}: {str(err).strip()[-400:]}"
+            print(f"[reproduce] {notebook.name} FAILED: {failures[notebook.stem]}", flush=True)
+            if tmp.exists():
+                os.replace(tmp, target.with_suffix(".failed.ipynb"))
+        seconds[notebook.stem] = time.time() - start
+        print(f"[reproduce] ({i}/{len(notebooks)}) {notebook.name}: {seconds[notebook.stem]:.0f} s",
+              flush=True)
+    return effective, seconds, failures
 
 
 def main(args: Any) -> int:
+    from morelib.report import assemble_report
+
+    # Many small ops on few shared cores: spinning OpenMP threads slow torch down badly when the
+    # cores are busy (3x for MiniLM, more for tiny models); kernels inherit this.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     root = project_root()
     output_root = Path(args.output_root)
     if not output_root.is_absolute():
         output_root = root / output_root
     notebooks = sorted((root / "notebooks").glob(NOTEBOOK_GLOB))
-    lines = [f"# morelib reproduction: profile `{args.profile}`", "",
-             f"- commit: `{git_commit(root)}`",
-             f"- date: {_dt.datetime.now().isoformat(timespec='seconds')}",
-             f"- python: {sys.version.split()[0]}", ""]
-    if not notebooks:
-        note = ("The numbered notebooks do not exist yet: this run only checks the data layer "
-                "(data summary of the simulator and, when MORELIB_DATA_DIR is set, the real "
-                "test sets).")
-        print(f"[reproduce] {note}")
-        lines += ["## Status", "", note, ""]
-        lines += ["## Data summary", "", "```", _data_summary_text(), "```", ""]
-    else:
-        for name, seconds in run_notebooks(root, args.profile, output_root):
-            lines.append(f"- `{name}`: {seconds:.0f} s")
+    only = getattr(args, "notebooks", None)
+    if only:
+        notebooks = [nb for nb in notebooks if any(nb.stem.startswith(o) for o in only)]
+    commit = git_commit(root)
+    started = time.time()
+    effective, seconds, failures = run_notebooks(root, args.profile, output_root, notebooks)
+    text = assemble_report(args.profile, output_root / args.profile, [nb.stem for nb in notebooks],
+                           effective, commit, seconds, failures)
     report = output_root / args.profile / "report.md"
     report.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(report, "\n".join(lines) + "\n")
-    print(f"[reproduce] wrote {report}")
-    return 0
+    atomic_write_text(report, text)
+    print(f"[reproduce] wrote {report} ({time.time() - started:.0f} s in all"
+          + (f"; {len(failures)} notebook(s) failed" if failures else "") + ")", flush=True)
+    return 1 if failures else 0
 
 
-def _data_summary_text() -> str:
-    from morelib.data.summary import format_table, load_spec
-    from morelib.settings import data_dir
+def store_checked_outputs(notebook: str | Path, executed: str | Path,
+                          tag: str = "nbval-check-output") -> int:
+    """Copy the outputs of the cells tagged ``tag`` from an executed copy into ``notebook`` and
+    clear every other output (what nbval's lax mode compares); return how many were stored.
 
-    specs = ["simulator:1000"]
-    folder = data_dir()
-    if folder is not None:
-        specs += [str(p) for p in sorted(folder.glob("*/*.gz"))]
-    return format_table([src for spec in specs for src in load_spec(spec)])
+    Run a notebook with its smoke defaults first (``papermill NB out.ipynb``), then
+    ``python -m morelib.reproduce store-outputs NB out.ipynb``.
+    """
+    import nbformat
+
+    source = nbformat.read(str(notebook), as_version=4)
+    run = nbformat.read(str(executed), as_version=4)
+    by_id = {c.get("id"): c for c in run.cells}
+    stored = 0
+    for cell in source.cells:
+        if cell.cell_type != "code":
+            continue
+        cell.outputs, cell.execution_count = [], None
+        if tag in cell.metadata.get("tags", []):
+            done = by_id[cell.get("id")]
+            cell.outputs = [o for o in done.outputs if o.get("name") != "stderr"]
+            cell.execution_count = done.execution_count
+            stored += 1
+    atomic_write_text(notebook, nbformat.writes(source) + "\n")
+    return stored
+
+
+if __name__ == "__main__":  # python -m morelib.reproduce store-outputs NOTEBOOK EXECUTED
+    import sys
+
+    if len(sys.argv) == 4 and sys.argv[1] == "store-outputs":
+        print(store_checked_outputs(sys.argv[2], sys.argv[3]), "outputs stored")
+    else:
+        sys.exit("usage: python -m morelib.reproduce store-outputs NOTEBOOK EXECUTED")

@@ -1,0 +1,87 @@
+"""morelib reproduce: profile checks, parameters, report assembly, resuming (no notebooks run
+here except a two-cell stand-in)."""
+
+import argparse
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from morelib import reproduce
+from morelib.report import SECTION_FILE
+
+
+def _notebook(path: Path, params: str, body: str) -> None:
+    nb = nbformat.v4.new_notebook()
+    p = nbformat.v4.new_code_cell(params)
+    p.metadata["tags"] = ["parameters"]
+    nb.cells = [p, nbformat.v4.new_code_cell(body)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, str(path))
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "params").mkdir()
+    body = (
+        "from pathlib import Path\n"
+        "out = Path(output_root) / profile / '01_stub'\n"
+        "out.mkdir(parents=True, exist_ok=True)\n"
+        "(out / 'report_section.md').write_text(f'## stub\\n\\nseed {seed}, n {n}\\n')\n"
+        "c = Path(output_root) / 'count.txt'\n"
+        "c.write_text(str(int(c.read_text()) + 1 if c.exists() else 1))\n")
+    _notebook(tmp_path / "notebooks" / "01_stub.ipynb",
+              'profile = "smoke"\noutput_root = "outputs"\nseed = 0\nn = 1', body)
+    (tmp_path / "params" / "mini.yaml").write_text(
+        "common:\n  profile: mini\n  seed: 7\n01_stub:\n  n: 3\n")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_check_profile_rejects_unknown_keys(project):
+    declared = {"01_stub": set(reproduce.declared_parameters(project / "notebooks" / "01_stub.ipynb"))}
+    assert reproduce.check_profile({"common": {"seed": 1}}, declared) == []
+    assert reproduce.check_profile({"01_stub": {"bogus": 1}}, declared) == [
+        "01_stub: 'bogus' is not a parameter of this notebook"]
+
+
+@pytest.mark.slow
+def test_reproduce_runs_notebooks_and_writes_report(project):
+    args = argparse.Namespace(profile="mini", output_root="outputs", notebooks=None)
+    assert reproduce.main(args) == 0
+    report = (project / "outputs" / "mini" / "report.md").read_text()
+    assert "## stub" in report and "seed 7, n 3" in report
+    assert "`seed`: `'7'`" in report or "`seed`: `7`" in report
+    assert (project / "outputs" / "mini" / "notebooks" / "01_stub.ipynb").exists()
+    assert not list((project / "outputs" / "mini" / "notebooks").glob("*.running.ipynb"))
+
+
+def test_unknown_key_stops_before_running(project):
+    (project / "params" / "bad.yaml").write_text("common:\n  sed: 1\n")
+    args = argparse.Namespace(profile="bad", output_root="outputs", notebooks=None)
+    with pytest.raises(ValueError, match="sed"):
+        reproduce.main(args)
+    assert not (project / "outputs" / "count.txt").exists()
+
+
+def test_smoke_profile_is_the_defaults(project):
+    assert reproduce.load_profile(project, "smoke") == {}
+    with pytest.raises(FileNotFoundError, match="known: mini"):
+        reproduce.load_profile(project, "nope")
+
+
+def test_store_checked_outputs(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    a, b = nbformat.v4.new_code_cell("print(1)"), nbformat.v4.new_code_cell("print(2)")
+    b.metadata["tags"] = ["nbval-check-output"]
+    nb.cells = [a, b]
+    src, run = tmp_path / "src.ipynb", tmp_path / "run.ipynb"
+    nbformat.write(nb, str(src))
+    for cell, text in zip(nb.cells, ("1\n", "2\n")):
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)]
+    nbformat.write(nb, str(run))
+    assert reproduce.store_checked_outputs(src, run) == 1
+    cells = nbformat.read(str(src), as_version=4).cells
+    assert cells[0].outputs == [] and cells[1].outputs[0].text == "2\n"
