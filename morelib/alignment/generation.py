@@ -93,6 +93,13 @@ def left_pad(rows: Sequence[Sequence[int]], pad_id: int) -> dict[str, torch.Tens
     return {"input_ids": input_ids, "attention_mask": attention_mask}
 
 
+def _generation_defaults(model: Any) -> dict[str, Any]:
+    config = getattr(model, "generation_config", None)
+    if config is None:
+        return {}
+    return {k: v for k, v in config.to_diff_dict().items() if k != "transformers_version"}
+
+
 def cut_at_next_turn(text: str) -> str:
     """Drop a hallucinated next dialogue turn (base models without a chat template continue
     with ``"\\n\\nHuman: ..."``).
@@ -148,6 +155,8 @@ class TransformersGenerator:
                              "max_prompt_tokens": self.max_prompt_tokens,
                              "dtype": str(self.model.dtype).replace("torch.", ""),
                              "device": str(self.model.device)},
+                # fills settings not given here (e.g. a repetition penalty of the checkpoint)
+                "model_generation_config": _generation_defaults(self.model),
                 "versions": versions()}
 
     @torch.inference_mode()
