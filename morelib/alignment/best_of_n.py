@@ -60,7 +60,14 @@ class Candidates:
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame) -> "Candidates":
-        """Candidates from a table with a ``record`` JSON column (as saved or from a dataset)."""
+        """Candidates from a table with a ``record`` JSON column (as saved or from a dataset).
+
+        Example:
+            >>> f = pd.DataFrame({"prompt_id": [0], "prompt": ["Q"], "candidate": [0], "text": [" a"],
+            ...                   "score": [1.0], "backend": ["x"], "record": ['{"seed": 3}']})
+            >>> Candidates.from_frame(f).record
+            {'seed': 3}
+        """
         record = json.loads(frame["record"].iloc[0]) if len(frame) and "record" in frame else {}
         return cls(frame[list(COLUMNS)].reset_index(drop=True), record)
 
@@ -228,7 +235,16 @@ def save_candidates(candidates: Candidates, path: str | Path) -> Path:
 
 
 def load_candidates(path: str | Path) -> Candidates:
-    """Read candidates written by :func:`save_candidates` (``.jsonl`` or ``.parquet``)."""
+    """Read candidates written by :func:`save_candidates` (``.jsonl`` or ``.parquet``).
+
+    Example:
+        >>> import tempfile
+        >>> f = pd.DataFrame({"prompt_id": ["a"], "prompt": ["Q"], "candidate": [0],
+        ...                   "text": [" x"], "score": [2.0], "backend": "y"})
+        >>> path = save_candidates(Candidates(f), tempfile.mkdtemp() + "/c.parquet")
+        >>> load_candidates(path).frame.score.tolist()
+        [2.0]
+    """
     path = Path(path)
     if path.suffix == ".jsonl":
         with open(path, encoding="utf-8") as f:  # no type guessing: "007" stays a string

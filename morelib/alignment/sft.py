@@ -126,7 +126,14 @@ def apply_policy_lora(model: Any, config: SFTConfig) -> Any:
 
 
 def training_arguments(config: SFTConfig, output_dir: str) -> Any:
-    """The ``TrainingArguments`` of a config (AdamW, schedule, no checkpoints, no reports)."""
+    """The ``TrainingArguments`` of a config (AdamW, schedule, no checkpoints, no reports).
+
+    Example:
+        >>> import tempfile
+        >>> args = training_arguments(paper_sft_config(), tempfile.mkdtemp())
+        >>> args.learning_rate, args.gradient_accumulation_steps, args.warmup_steps
+        (1e-06, 8, 0.05)
+    """
     from transformers import TrainingArguments
 
     return TrainingArguments(
