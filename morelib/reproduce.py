@@ -112,10 +112,19 @@ def git_commit(root: Path) -> str:
         return "unknown"
 
 
-def run_notebooks(root: Path, profile_name: str, output_root: Path,
-                  notebooks: list[Path]) -> tuple[dict, dict, dict]:
-    """Execute the notebooks in order; ``(effective parameters, seconds, failures)`` by stem."""
+def run_notebooks(root: Path, profile_name: str, output_root: Path, notebooks: list[Path],
+                  log_output: bool = True) -> tuple[dict, dict, dict]:
+    """Execute the notebooks in order; ``(effective parameters, seconds, failures)`` by stem.
+    ``log_output``: stream the cells' printed output (e.g. which RM is training) to stderr."""
+    import logging
+
     import papermill
+
+    if log_output and not logging.getLogger("papermill").handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("  %(message)s"))
+        logging.getLogger("papermill").addHandler(handler)
+        logging.getLogger("papermill").setLevel(logging.INFO)
 
     profile = load_profile(root, profile_name)
     declared = {nb.stem: declared_parameters(nb) for nb in notebooks}
@@ -139,7 +148,8 @@ def run_notebooks(root: Path, profile_name: str, output_root: Path,
         tmp = target.with_suffix(".running.ipynb")
         try:
             papermill.execute_notebook(str(notebook), str(tmp), parameters=params, cwd=str(root),
-                                       progress_bar=True, kernel_name="python3")
+                                       progress_bar=True, kernel_name="python3",
+                                       log_output=log_output)
             os.replace(tmp, target)
         except Exception as err:  # noqa: BLE001 - report it, keep going with the others
             failures[notebook.stem] = f"{type(err).__name__}: {str(err).strip()[-400:]}"

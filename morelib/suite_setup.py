@@ -115,3 +115,58 @@ def suite_inputs(*, cache_dir: str | Path, model: str, n_train: int, n_test: int
     if folder is not None:
         data = add_real_tests(data, folder, limit=real_test_limit or None, suffix=REAL_SUFFIX)
     return SuiteInputs(RunCache(cache_dir), base, data)
+
+
+#: Notebook parameters that describe the RM suite (what :func:`suite_inputs` takes).
+SUITE_PARAMETERS = ("model", "n_train", "n_test", "sources", "seed", "conflict", "use_real_data",
+                    "real_test_limit", "data_kind", "learning_rate", "num_train_epochs",
+                    "max_steps", "max_length", "groups_per_device_batch",
+                    "gradient_accumulation_steps", "trainable_top_layers", "lora_r",
+                    "prefix_cache")
+
+
+def suite_from_profile(profile: dict[str, Any], defaults: dict[str, Any]) -> SuiteInputs:
+    """The suite a notebook builds for a profile: ``defaults`` (a notebook's parameter values)
+    updated with the profile's ``common`` section, passed the way the notebooks pass them."""
+    from morelib.report import notebook_paths
+
+    p = {**defaults, **(profile.get("common") or {})}
+    _, cache = notebook_paths(p.get("output_root", "outputs"), p.get("profile", "smoke"),
+                              "suite", p.get("cache_dir", "outputs/cache"))
+    kw = {k: p[k] for k in SUITE_PARAMETERS if k in p}
+    if kw.pop("prefix_cache", False):
+        kw["prefix_cache"] = True  # only set when used, as in the notebooks
+    if kw.get("data_kind", "simulator") == "simulator":
+        kw.pop("data_kind", None)
+    return suite_inputs(cache_dir=cache, logging_steps=1, **kw)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Train a profile's RM suite into the cache, e.g. on a multi-GPU node before the notebooks:
+
+        accelerate launch --config_file params/launch/accelerate_8gpu.yaml \\
+            -m morelib.suite_setup --profile paper
+        morelib reproduce --profile paper     # notebooks load the trained RMs from the cache
+    """
+    import argparse
+    import ast
+
+    from morelib.experiments import train_suite
+    from morelib.reproduce import declared_parameters, load_profile, project_root
+
+    parser = argparse.ArgumentParser(prog="python -m morelib.suite_setup")
+    parser.add_argument("--profile", required=True)
+    parser.add_argument("--notebook", default="04_more_training",
+                        help="notebook whose parameter defaults fill keys the profile omits")
+    args = parser.parse_args(argv)
+    root = project_root()
+    defaults = {k: ast.literal_eval(v) for k, v in
+                declared_parameters(root / "notebooks" / f"{args.notebook}.ipynb").items()}
+    suite = suite_from_profile(load_profile(root, args.profile), defaults)
+    models = train_suite(suite.cache, suite.base, suite.data)
+    print({k: str(v) for k, v in models.items()})
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -85,3 +85,20 @@ def test_store_checked_outputs(tmp_path):
     assert reproduce.store_checked_outputs(src, run) == 1
     cells = nbformat.read(str(src), as_version=4).cells
     assert cells[0].outputs == [] and cells[1].outputs[0].text == "2\n"
+
+
+def test_suite_from_profile_matches_the_default_profile(monkeypatch):
+    """The multi-GPU launcher builds the suite from the profile the way the notebooks do."""
+    import ast
+
+    from morelib.suite_setup import suite_from_profile
+
+    root = Path(__file__).resolve().parents[1]
+    monkeypatch.delenv("MORELIB_DATA_DIR", raising=False)
+    defaults = {k: ast.literal_eval(v) for k, v in reproduce.declared_parameters(
+        root / "notebooks" / "04_more_training.ipynb").items()}
+    smoke = suite_from_profile({}, defaults)
+    assert smoke.base.model == "tiny-llama" and not smoke.base.prefix_cache
+    default = suite_from_profile(reproduce.load_profile(root, "default"), defaults)
+    assert default.base.model.endswith("all-MiniLM-L6-v2") and default.base.prefix_cache
+    assert default.cache.root == root / "outputs" / "cache"
