@@ -10,8 +10,9 @@ backward, AdamW step; train mode):
   batch seen once, as when a second RM trains on texts the first one saw).
 
 Then scoring (:func:`morelib.evaluation.score_pairs`, 16 pairs per batch): the model without a
-cache, with a cold cache, and with the warm cache; pairs/s and ratios are printed, with the
-cache's memory per text.
+cache, with a cold cache, and with the warm cache (medians of ``--score-reps`` alternated
+passes, a fresh cache each time); pairs/s and ratios are printed, with the cache's memory per
+text.
 
     python bench/bench_prefix_cache.py [--model sentence-transformers/all-MiniLM-L6-v2] [--top 2]
 """
@@ -29,16 +30,16 @@ from morelib.data.simulator import SimulatorConfig, simulate_sources
 from morelib.data.schema import PreferencePair
 from morelib.evaluation import score_pairs
 from morelib.models import RewardModel, encode_pairs, load_tokenizer
-from morelib.models.prefix_cache import enable_prefix_cache
+from morelib.models.prefix_cache import disable_prefix_cache, enable_prefix_cache
 from morelib.models.prefix_store import PrefixCache
 from morelib.training.freezing import freeze_lower_layers
 
 
 def long_pairs(n: int) -> list[PreferencePair]:
-    """Simulator pairs with their prompt repeated, so rows reach ~128 tokens (kept from the end)."""
+    """Simulator pairs with their prompt repeated, so rows fill ~128 tokens (kept from the end)."""
     sources = simulate_sources(SimulatorConfig(n_pairs_per_source=(n + 4) // 5 + 1))
     pairs = [p for group in zip(*(s.pairs for s in sources)) for p in group][:n]
-    return [PreferencePair((p.prompt + " ") * 3, p.chosen, p.rejected, p.source, p.id)
+    return [PreferencePair((p.prompt + " ") * 5, p.chosen, p.rejected, p.source, p.id)
             for p in pairs]
 
 
@@ -64,9 +65,10 @@ def main() -> None:
     parser.add_argument("--model", default="sentence-transformers/all-MiniLM-L6-v2")
     parser.add_argument("--top", type=int, default=2, help="trainable top layers")
     parser.add_argument("--pairs", type=int, default=10, help="pairs per training batch")
-    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--max-length", type=int, default=128)
-    parser.add_argument("--score-pairs", type=int, default=160)
+    parser.add_argument("--score-pairs", type=int, default=96)
+    parser.add_argument("--score-reps", type=int, default=3)
     args = parser.parse_args()
     torch.manual_seed(0)
     tokenizer = load_tokenizer(args.model)
@@ -108,10 +110,14 @@ def main() -> None:
 
     score = long_pairs(args.score_pairs)
     scorer = copy.deepcopy(partial).eval()
-    plain = timed_scoring(scorer, tokenizer, score, args.max_length)
-    enable_prefix_cache(scorer, args.top, PrefixCache())
-    cold = timed_scoring(scorer, tokenizer, score, args.max_length)
-    warm = timed_scoring(scorer, tokenizer, score, args.max_length)
+    speeds: dict[str, list[float]] = {"plain": [], "cold": [], "warm": []}
+    for _ in range(args.score_reps):  # alternated, a fresh cache each time
+        speeds["plain"].append(timed_scoring(disable_prefix_cache(scorer), tokenizer, score,
+                                             args.max_length))
+        enable_prefix_cache(scorer, args.top, PrefixCache())
+        for name in ("cold", "warm"):
+            speeds[name].append(timed_scoring(scorer, tokenizer, score, args.max_length))
+    plain, cold, warm = (statistics.median(speeds[n]) for n in ("plain", "cold", "warm"))
     report = scorer.prefix_runner.cache.size_report()
     print(f"scoring {len(score)} pairs: no cache {plain:.1f} pairs/s, cold cache {cold:.1f} "
           f"pairs/s, warm cache {warm:.1f} pairs/s (warm/cold {warm / cold:.2f}x, warm/no cache "

@@ -1,4 +1,4 @@
-"""Frozen-prefix cache: exact rewards and gradients vs the plain model, sharing, disk store, training."""
+"""Frozen-prefix cache: rewards and gradients equal the plain model's; sharing, disk, training."""
 
 from __future__ import annotations
 
@@ -115,7 +115,7 @@ def test_the_same_backbone_keyed_by_weights_and_k():
 def test_repeated_rows_in_one_batch_are_computed_once():
     cache = PrefixCache()
     rm = enable_prefix_cache(_model("tiny-bert"), 1, cache)
-    batch = encode_pairs(load_tokenizer("tiny-bert"), ["Q:", "Q:"], [" yes", " yes"], [" no", " no"])
+    batch = encode_pairs(load_tokenizer("tiny-bert"), ["Q:"] * 2, [" yes"] * 2, [" no"] * 2)
     with torch.no_grad():
         out = rm(**batch)
     assert cache.misses == 2 and len(cache) == 2
@@ -201,7 +201,12 @@ def test_scoring_warms_the_cache_for_training_and_saves_a_plain_rm(tmp_path):
     rewards.sum().backward()
     assert cache.hits == 8 and rm.head.weight.grad is not None
     folder = save_reward_model(rm, tok, tmp_path / "rm")
-    np.testing.assert_allclose(score_pairs(load_reward_model(folder), tok, pairs), plain, atol=1e-5)
+    reloaded = load_reward_model(folder)  # a plain RM: no cache needed to score it
+    np.testing.assert_allclose(score_pairs(reloaded, tok, pairs), plain, atol=1e-5)
+    seen = cache.misses  # ... and its prefix fingerprint is the base checkpoint's: shared entries
+    enable_prefix_cache(reloaded, 1, cache)
+    np.testing.assert_allclose(score_pairs(reloaded, tok, pairs), plain, atol=1e-5)
+    assert cache.misses == seen
 
 
 def test_refusals():

@@ -200,7 +200,7 @@ def enable_prefix_cache(model: RewardModel, trainable_top_layers: int,
 
     Example:
         >>> rm = enable_prefix_cache(RewardModel.from_name("tiny-bert", seed=0), 1, PrefixCache())
-        >>> [any(p.requires_grad for p in layer.parameters()) for layer in rm.backbone.encoder.layer]
+        >>> [any(p.requires_grad for p in l.parameters()) for l in rm.backbone.encoder.layer]
         [False, True]
         >>> rm.prefix_runner.k, rm.backbone.embeddings.word_embeddings.weight.requires_grad
         (1, False)

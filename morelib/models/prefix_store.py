@@ -108,7 +108,7 @@ class PrefixCache:
         """Store a copy of ``hidden`` (``[len, h]``) in memory and, with a directory, on disk;
         returns the stored copy (in the storage dtype)."""
         if hidden.dim() != 2:
-            raise ValueError(f"expected an unpadded [len, h] tensor, got shape {tuple(hidden.shape)}")
+            raise ValueError(f"expected an unpadded [len, h] tensor, got {tuple(hidden.shape)}")
         with torch.inference_mode(False):  # usable later under autograd, even if made in scoring
             entry = hidden.detach().to(device="cpu", dtype=self.dtype, copy=True).contiguous()
         self._remember(fingerprint, key, entry)
