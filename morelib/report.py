@@ -254,7 +254,8 @@ def assemble_report(profile: str, profile_dir: str | os.PathLike[str], stems: Se
         seconds = f" ({timings[stem]:.0f} s)" if stem in timings else ""
         lines.append(f"- `{stem}`{seconds}:")
         for key, value in sorted((parameters.get(stem) or {}).items()):
-            lines.append(f"  - `{key}`: `{value!r}`")
+            # values as written in Python source (papermill's defaults are source text)
+            lines.append(f"  - `{key}`: `{value if isinstance(value, str) else repr(value)}`")
         if not parameters.get(stem):
             lines.append("  - notebook defaults (the `smoke` profile)")
     return "\n".join(lines) + "\n"

@@ -123,6 +123,9 @@ def run_notebooks(root: Path, profile_name: str, output_root: Path, notebooks: l
     if log_output and not logging.getLogger("papermill").handlers:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("  %(message)s"))
+        handler.addFilter(lambda record: not str(record.getMessage()).startswith(
+            ("Executing Cell", "Ending Cell", "Executing notebook", "<IPython", "Input Notebook",
+             "Output Notebook", "Working directory", "Black is not")))
         logging.getLogger("papermill").addHandler(handler)
         logging.getLogger("papermill").setLevel(logging.INFO)
 

@@ -53,7 +53,7 @@ def test_reproduce_runs_notebooks_and_writes_report(project):
     assert reproduce.main(args) == 0
     report = (project / "outputs" / "mini" / "report.md").read_text()
     assert "## stub" in report and "seed 7, n 3" in report
-    assert "`seed`: `'7'`" in report or "`seed`: `7`" in report
+    assert "`seed`: `7`" in report and "`profile`: `'mini'`" in report
     assert (project / "outputs" / "mini" / "notebooks" / "01_stub.ipynb").exists()
     assert not list((project / "outputs" / "mini" / "notebooks").glob("*.running.ipynb"))
 
