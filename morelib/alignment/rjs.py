@@ -317,6 +317,8 @@ def ece_win_correlation(ece: Mapping[str, float], verdicts: pd.DataFrame, n_boot
                                              if len(r) else (float("nan"), float("nan")))
     if len(names) < 3:
         out["note"] = f"{len(names)} RMs: no correlation can be computed"
+    elif np.isnan(out["pearson"]):
+        out["note"] = "the win rates (or ECEs) are equal across RMs: no correlation can be computed"
     elif len(names) < 8:
         out["note"] = (f"only {len(names)} RMs: a correlation across so few points is anecdotal "
                        "whatever its prompt-bootstrap interval (which ignores the RMs' own "
