@@ -435,18 +435,28 @@ def findings_lambda(summary: pd.DataFrame) -> list[str]:
     return out
 
 
-def findings_conflict(matrix: pd.DataFrame, label: str) -> list[str]:
-    """Sentences on head-gradient cosines between sources (negative = conflicting)."""
+def findings_conflict(matrix: pd.DataFrame, label: str, near_zero: float = 0.05) -> list[str]:
+    """Sentences on head-gradient cosines between sources, averaged over training steps
+    (negative = conflicting; within ±``near_zero`` counted as neither).
+
+    Example:
+        >>> m = pd.DataFrame([[1, -.3, .01], [-.3, 1, .2], [.01, .2, 1]], ["a", "b", "c"], ["a", "b", "c"])
+        >>> print(findings_conflict(m, "MORE")[0])
+        MORE: mean head-gradient cosine between sources -0.030 (averaged over steps); 1 of 3 source pairs conflict (cosine < -0.05), 1 align (> 0.05), 1 near zero; most conflicting a–b (-0.300).
+    """
     names = list(matrix.columns)
-    pairs = [(matrix.iloc[i, j], names[i], names[j]) for i in range(len(names))
+    pairs = [(float(matrix.iloc[i, j]), names[i], names[j]) for i in range(len(names))
              for j in range(i + 1, len(names)) if np.isfinite(matrix.iloc[i, j])]
     if not pairs:
         return [f"{label}: no head-gradient cosines were recorded."]
-    neg = sum(1 for c, _, _ in pairs if c < 0)
+    neg = sum(1 for c, _, _ in pairs if c < -near_zero)
+    pos = sum(1 for c, _, _ in pairs if c > near_zero)
     worst = min(pairs)
     return [f"{label}: mean head-gradient cosine between sources "
-            f"{np.mean([c for c, _, _ in pairs]):+.3f}; {neg} of {len(pairs)} source pairs "
-            f"conflict (cosine < 0), most of all {worst[1]}–{worst[2]} ({worst[0]:+.3f})."]
+            f"{np.mean([c for c, _, _ in pairs]):+.3f} (averaged over steps); {neg} of "
+            f"{len(pairs)} source pairs conflict (cosine < -{near_zero:g}), {pos} align "
+            f"(> {near_zero:g}), {len(pairs) - neg - pos} near zero; most conflicting "
+            f"{worst[1]}–{worst[2]} ({worst[0]:+.3f})."]
 
 
 def findings_temperature(temp: pd.DataFrame) -> list[str]:

@@ -66,9 +66,12 @@ def check_profile(profile: dict[str, Any], declared: dict[str, set[str]]) -> lis
     section it does not declare, ``common`` keys no notebook declares.
 
     Example:
-        >>> check_profile({"common": {"seed": 1, "sed": 2}, "04_x": {"n": 1}, "09_y": {}},
-        ...               {"04_x": {"seed"}})
-        ["common: 'sed' is not a parameter of any notebook", "04_x: 'n' is not a parameter of this notebook", "09_y: no notebook of that name"]
+        >>> for problem in check_profile({"common": {"seed": 1, "sed": 2}, "04_x": {"n": 1},
+        ...                               "09_y": {}}, {"04_x": {"seed"}}):
+        ...     print(problem)
+        common: 'sed' is not a parameter of any notebook
+        04_x: 'n' is not a parameter of this notebook
+        09_y: no notebook of that name
     """
     problems = []
     every = set().union(*declared.values()) if declared else set()
