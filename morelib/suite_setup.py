@@ -19,62 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from morelib.experiments import ExperimentData, add_real_tests, simulator_data
+from morelib.experiments import ExperimentData, add_real_tests, hub_data, simulator_data
 from morelib.runs import RunCache
 from morelib.settings import data_dir
 from morelib.training import RMTrainingConfig
 
 REAL_SUFFIX = " (real)"
-#: Hub splits per paper source (train, test); WebGPT has only a train split on the hub, so its
-#: test pairs are a seeded held-out part of it.
-HUB_SPLITS = {"helpful": ("train", "test"), "harmless": ("train", "test"),
-              "oasst1": ("train", "validation"), "webgpt": ("train", None),
-              "summarize": ("train", "validation")}
-
-
-def hub_data(n_train: int, n_test: int, sources: Sequence[str], seed: int = 42,
-             loader: Any = None) -> ExperimentData:
-    """The paper's five hub datasets (needs network or a filled ``HF_HOME``): each training split
-    balanced to ``n_train`` pairs (first N; small sources topped up with duplicates: App. C) and
-    the first ``n_test`` test pairs (2,000 for summarize in the paper). ``loader``: a stand-in
-    for :func:`morelib.data.sources.load_source` (tests).
-
-    Example (a fake loader; a real run reads the hub):
-        >>> from morelib.data.schema import DropReport, LoadedSource, PreferencePair
-        >>> def fake(spec, split=None, source=None):
-        ...     pairs = [PreferencePair("q", f"a{i}", "b", source, f"{split}-{i}") for i in range(10)]
-        ...     return [LoadedSource(source, pairs, DropReport(), origin=spec)]
-        >>> d = hub_data(4, 3, ["helpful", "webgpt"], loader=fake)
-        >>> [len(s) for s in d.train], {k: len(v) for k, v in d.tests.items()}
-        ([4, 4], {'helpful': 3, 'webgpt': 3})
-    """
-    import random
-
-    from morelib.data.mixing import balance
-    from morelib.data.schema import LoadedSource
-    from morelib.data.sources import ALIASES, load_source
-
-    loader = loader or load_source
-    train, tests = [], {}
-    for name in sources:
-        train_split, test_split = HUB_SPLITS[name]
-        [src] = loader(ALIASES[name], split=train_split, source=name)
-        if test_split is None:
-            order = list(range(len(src.pairs)))
-            random.Random(f"{seed}-{name}").shuffle(order)
-            held = set(order[:n_test])
-            tests[name] = [p for i, p in enumerate(src.pairs) if i in held]
-            src = LoadedSource(name, [p for i, p in enumerate(src.pairs) if i not in held],
-                               src.dropped, src.origin)
-        else:
-            [test] = loader(ALIASES[name], split=test_split, source=name)
-            tests[name] = test.pairs[:n_test]
-        train.append(src)
-    key = {"kind": "hub", "n_train": n_train, "n_test": n_test, "sources": list(sources),
-           "seed": seed, "splits": {s: HUB_SPLITS[s] for s in sources}}
-    return ExperimentData(balance(train, n=n_train), tests, key)
-
-
 @dataclass
 class SuiteInputs:
     cache: RunCache
@@ -98,7 +48,9 @@ def suite_inputs(*, cache_dir: str | Path, model: str, n_train: int, n_test: int
     ``config``, e.g. ``learning_rate``, ``max_steps``, ``lora_r``) and the simulator data, plus
     the real test sets when ``use_real_data`` and ``MORELIB_DATA_DIR`` is set. Unknown config
     names raise ``TypeError`` (a misspelt parameter is never silently dropped).
-    ``data_kind``: ``simulator`` (default) or ``hub`` (the paper's five datasets)."""
+    ``data_kind``: ``simulator`` (default) or ``hub`` (the paper's five datasets through
+    :func:`morelib.experiments.hub_data`: ``n_train`` pairs per source, the official test
+    splits whole; ``n_test`` applies to the simulator only)."""
     known = {f.name for f in dataclasses.fields(RMTrainingConfig)}
     unknown = sorted(set(config) - known)
     if unknown:
@@ -108,7 +60,7 @@ def suite_inputs(*, cache_dir: str | Path, model: str, n_train: int, n_test: int
         data = simulator_data(n_train, n_test, sources=tuple(sources), seed=seed,
                               conflict=conflict)
     elif data_kind == "hub":
-        data = hub_data(n_train, n_test, sources, seed)
+        data = hub_data(n_train, sources=tuple(sources), seed=seed)  # official test splits
     else:
         raise ValueError(f"data_kind must be 'simulator' or 'hub', got {data_kind!r}")
     folder = data_dir() if use_real_data else None
