@@ -2,7 +2,6 @@
 here except a two-cell stand-in)."""
 
 import argparse
-import json
 from pathlib import Path
 
 import nbformat
