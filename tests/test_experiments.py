@@ -52,3 +52,12 @@ def test_unknown_scheme_is_refused():
     from morelib.experiments import rm_configs
     with pytest.raises(ValueError, match="unknown schemes"):
         rm_configs(BASE, simulator_data(4, 2, sources=("helpful",)), ["best"])
+
+
+def test_changing_test_sets_never_retrains_rms(tmp_path, capsys):
+    cache = RunCache(tmp_path)
+    train_suite(cache, BASE, simulator_data(8, 6, sources=("helpful",)), schemes=["single"])
+    capsys.readouterr()
+    bigger_tests = simulator_data(8, 12, sources=("helpful",))
+    train_suite(cache, BASE, bigger_tests, schemes=["single"])
+    assert "cached" in capsys.readouterr().out

@@ -37,11 +37,18 @@ REAL_FILES = {
 
 @dataclass
 class ExperimentData:
-    """Training sources (equal sizes, paper order), test sets by name, and a cache key."""
+    """Training sources (equal sizes, paper order), test sets by name, and cache keys:
+    ``key`` describes everything, ``train_key`` only what the training sources depend on (so
+    changing a test set never retrains an RM); it defaults to ``key``."""
 
     train: list[LoadedSource]
     tests: dict[str, list[PreferencePair]]
     key: dict[str, Any] = field(default_factory=dict)
+    train_key: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        if self.train_key is None:
+            self.train_key = dict(self.key)
 
     @property
     def source_names(self) -> list[str]:
@@ -57,9 +64,9 @@ def simulator_data(n_train: int, n_test: int, sources: Sequence[str] = PAPER_SOU
     test_cfg = SimulatorConfig(n_pairs_per_source=n_test, sources=tuple(sources), seed=seed,
                                conflict=conflict)
     tests = {s.name: s.pairs for s in simulate_sources(test_cfg, split="test")}
-    key = {"kind": "simulator", "n_train": n_train, "n_test": n_test, "sources": list(sources),
-           "seed": seed, "conflict": conflict}
-    return ExperimentData(train, tests, key)
+    train_key = {"kind": "simulator", "n_train": n_train, "sources": list(sources),
+                 "seed": seed, "conflict": conflict}
+    return ExperimentData(train, tests, {**train_key, "n_test": n_test}, train_key)
 
 
 def _load_real(data_dir: Path, name: str) -> LoadedSource:
@@ -100,7 +107,7 @@ def add_real_tests(data: ExperimentData, data_dir: str | Path | None, limit: int
         src = _load_real(Path(data_dir), name)
         tests[name + suffix] = first_n(src, limit).pairs if limit else src.pairs
     key = dict(data.key, real_tests={"limit": limit, "files": sorted(REAL_FILES.values())})
-    return ExperimentData(data.train, tests, key)
+    return ExperimentData(data.train, tests, key, data.train_key)
 
 
 #: The paper's five sources on the hub: (training spec, test spec). WebGPT has one split only:

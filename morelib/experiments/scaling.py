@@ -59,7 +59,7 @@ def _subset(data: ExperimentData, k: int, tests: Sequence[str]) -> ExperimentDat
     unchanged (each RM's cache key already names its training sources)."""
     order = [s for s in PAPER_SOURCE_ORDER if s in data.source_names] or data.source_names
     return ExperimentData(select_sources(data.train, k, order=order),
-                          {t: data.tests[t] for t in tests}, data.key)
+                          {t: data.tests[t] for t in tests}, data.key, data.train_key)
 
 
 def sweep_scores(cache: RunCache, base: RMTrainingConfig,

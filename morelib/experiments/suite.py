@@ -66,7 +66,7 @@ def rm_configs(base: RMTrainingConfig, data: ExperimentData,
 
 
 def _train_key(config: RMTrainingConfig, data: ExperimentData, sources: Sequence[Any]) -> dict:
-    return {"config": config, "data": data.key, "sources": [s.name for s in sources]}
+    return {"config": config, "data": data.train_key, "sources": [s.name for s in sources]}
 
 
 def train_suite(cache: RunCache, base: RMTrainingConfig, data: ExperimentData,
