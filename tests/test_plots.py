@@ -99,8 +99,8 @@ def test_grouped_bars_with_intervals_gaps_and_reference():
     top = [c for c in ax.containers if c.get_label() == "Top"][0]
     assert [round(p.get_height(), 6) for p in top.patches] == [50.0, 55.0, 60.0]
     assert to_hex(top.patches[0].get_facecolor()) == plots.color_for("Top").lower()
-    errors = [c for c in ax.containers if isinstance(c, mpl.container.ErrorbarContainer)]
-    segments = errors[0].lines[2][0].get_segments()
+    intervals = [c for c in ax.collections if isinstance(c, mpl.collections.LineCollection)]
+    segments = intervals[0].get_segments()
     assert np.allclose([s[:, 1] for s in segments][0], [48.0, 53.0])
     assert any(line.get_linestyle() == "--" for line in ax.lines)
 
@@ -266,3 +266,16 @@ def test_colours_fixed_distinct_and_loosely_matched():
     assert plots.color_for("Single") == plots.color_for("Top")
     assert plots.color_for("unknown-rm") == plots.color_for("Unknown_RM")
     assert list(plots.palette(["MORE", "Top", "MORE"])) == ["MORE", "Top"]
+
+
+def test_grouped_bars_draw_intervals_that_exclude_the_point_estimate():
+    import matplotlib
+    matplotlib.use("Agg")
+    import pandas as pd
+    from morelib.plots import grouped_bars
+    table = pd.DataFrame({"source": ["a", "b"], "scheme": ["MORE", "MORE"],
+                          "value": [0.02, 0.05], "lo": [0.03, 0.04], "hi": [0.06, 0.07]})
+    fig = grouped_bars(table, lower="lo", upper="hi")  # a: estimate below its interval
+    ax = fig.axes[0]
+    segments = ax.collections[-1].get_segments()
+    assert [tuple(s[:, 1]) for s in segments] == [(0.03, 0.06), (0.04, 0.07)]

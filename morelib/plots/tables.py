@@ -120,13 +120,14 @@ def grouped_bars(table: pd.DataFrame, x: str = "source", y: str = "value", hue: 
         rows = table[(table[hue] == name) & table[x].isin(xs)]
         where = np.array([positions[v] for v in rows[x]]) - 0.4 + width * (j + 0.5)
         heights = as_percent(rows[y].astype(float), percent, y).to_numpy()
-        error = None
+        ax.bar(where, heights, width * 0.95, label=str(name), color=color_for(name))
         if lower is not None and upper is not None:
+            # drawn from the interval's ends, not as ± offsets: a percentile bootstrap interval
+            # need not contain the point estimate (ECE's bootstrap is biased upwards)
             lo = as_percent(rows[lower].astype(float), percent, lower).to_numpy()
             hi = as_percent(rows[upper].astype(float), percent, upper).to_numpy()
-            error = np.vstack([heights - lo, hi - heights])
-        ax.bar(where, heights, width * 0.95, yerr=error, label=str(name), color=color_for(name),
-               error_kw={"elinewidth": 1, "capsize": 2, "ecolor": "black"})
+            ax.vlines(where, lo, hi, colors="black", linewidth=1)
+            ax.plot(np.r_[where, where], np.r_[lo, hi], "_", color="black", markersize=4)
     if reference is not None:
         reference_line(ax, reference * (100 if percent else 1), reference_label)
     ax.set_xticks(range(len(xs)), [str(v) for v in xs])
