@@ -408,16 +408,15 @@ def figure7(points: pd.DataFrame, corr: Mapping[str, Mapping[str, Any]], title: 
     """
     import matplotlib.pyplot as plt
 
-    from morelib.plots import use_style
+    from morelib.plots import interval_plot, use_style
 
     judges = list(dict.fromkeys(points.judge))
     with use_style():
         fig, axes = plt.subplots(1, len(judges), figsize=(4.2 * len(judges), 3.6), squeeze=False)
         for ax, judge in zip(axes[0], judges):
             d = points[points.judge == judge]
-            ax.errorbar(d.ece, d.win_half_tie, yerr=[d.win_half_tie - d.win_half_tie_low,
-                                                     d.win_half_tie_high - d.win_half_tie],
-                        fmt="o", capsize=3)
+            interval_plot(ax, d.ece, d.win_half_tie, d.win_half_tie_low, d.win_half_tie_high,
+                          marker="o", linestyle="none", capsize=3)
             for r in d.itertuples():
                 ax.annotate(r.policy, (r.ece, r.win_half_tie), textcoords="offset points",
                             xytext=(4, 4), fontsize=8)
