@@ -9,8 +9,8 @@ Example:
     >>> import matplotlib.pyplot as plt
     >>> fig, ax = plt.subplots()
     >>> line = interval_plot(ax, [1, 2], [0.02, 0.05], [0.03, 0.04], [0.06, 0.07], marker="o")
-    >>> [tuple(s[:, 1]) for s in ax.collections[0].get_segments()]
-    [(0.03, 0.06), (0.04, 0.07)]
+    >>> [s[:, 1].tolist() for s in ax.collections[0].get_segments()]
+    [[0.03, 0.06], [0.04, 0.07]]
     >>> plt.close(fig)
 """
 
