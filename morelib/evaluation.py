@@ -1,8 +1,9 @@
 """Score preference pairs with a reward model and tabulate accuracy and calibration per source.
 
-Scoring is batched with dynamic padding and length bucketing (pairs sorted by length, scored,
-then returned in the original order), through exactly the code path used in training
-(:func:`morelib.models.encode_pairs` + ``RewardModel.forward``).
+Scoring is batched with dynamic padding and length bucketing (texts sorted by length, scored,
+then returned in the original order), through the code path used in training:
+``[BOS] + prompt + response + [EOS]`` (what :func:`morelib.models.encode_pairs` builds row by
+row) and ``RewardModel.forward``.
 
 Tables are tidy: one row per ``(source, metric)`` with a ``value``; ``source`` is each
 evaluation source, ``pooled`` (all pairs merged) and ``mean`` (unweighted mean of the per-source
@@ -25,10 +26,15 @@ import torch
 
 from morelib.calibration import calibration_summary
 from morelib.data.schema import PreferencePair
-from morelib.models import encode_pairs
+from morelib.models import encode_texts
 
 #: A scorer maps a list of pairs to their margins r(chosen) - r(rejected).
 Scorer = Callable[[Sequence[PreferencePair]], np.ndarray]
+
+
+def _buckets(lengths: Sequence[int], batch_size: int) -> list[list[int]]:
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
 
 
 def length_buckets(pairs: Sequence[PreferencePair], batch_size: int) -> list[list[int]]:
@@ -39,15 +45,46 @@ def length_buckets(pairs: Sequence[PreferencePair], batch_size: int) -> list[lis
         >>> length_buckets(ps, 2)
         [[1, 3], [2, 0]]
     """
-    lengths = [len(p.prompt) + max(len(p.chosen), len(p.rejected)) for p in pairs]
-    order = sorted(range(len(pairs)), key=lambda i: -lengths[i])
-    return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+    return _buckets([len(p.prompt) + max(len(p.chosen), len(p.rejected)) for p in pairs],
+                    batch_size)
 
 
 @torch.inference_mode()
+def score_texts(model: torch.nn.Module, tokenizer: Any, prompts: Sequence[str],
+                responses: Sequence[str], batch_size: int = 16, max_length: int = 512
+                ) -> np.ndarray:
+    """Rewards of ``prompt + response`` texts (float64 ``[N]``), batched longest first through
+    :func:`morelib.models.encode_texts` and the RM's forward: the one scoring path that
+    evaluation and best-of-n selection share (and training's, row for row).
+
+    Example:
+        >>> from morelib.models import RewardModel, load_tokenizer
+        >>> rm, tok = RewardModel.from_name("tiny-llama", seed=0), load_tokenizer("tiny-llama")
+        >>> score_texts(rm, tok, ["Q:", "Q:"], [" yes", " no"]).shape
+        (2,)
+    """
+    if len(prompts) != len(responses):
+        raise ValueError(f"{len(prompts)} prompts but {len(responses)} responses")
+    texts = [p + r for p, r in zip(prompts, responses)]
+    rewards = np.zeros(len(texts), dtype=np.float64)
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    try:
+        for batch in _buckets([len(t) for t in texts], batch_size):
+            enc = encode_texts(tokenizer, [texts[i] for i in batch], max_length=max_length)
+            out = model(input_ids=enc["input_ids"].to(device),
+                        attention_mask=enc["attention_mask"].to(device))
+            rewards[batch] = out.rewards.float().cpu().numpy()
+    finally:
+        model.train(was_training)
+    return rewards
+
+
 def score_pairs(model: torch.nn.Module, tokenizer: Any, pairs: Sequence[PreferencePair],
                 batch_size: int = 16, max_length: int = 512) -> np.ndarray:
-    """Rewards of chosen and rejected responses, as an array ``[n_pairs, 2]``.
+    """Rewards of chosen and rejected responses, as an array ``[n_pairs, 2]`` (``batch_size``
+    pairs, i.e. twice as many texts, per forward pass).
 
     Example:
         >>> from morelib.models import RewardModel, load_tokenizer
@@ -56,22 +93,11 @@ def score_pairs(model: torch.nn.Module, tokenizer: Any, pairs: Sequence[Preferen
         >>> score_pairs(rm, load_tokenizer("tiny-llama"), pairs).shape
         (1, 2)
     """
-    was_training = model.training
-    model.eval()
-    device = next(model.parameters()).device
-    rewards = np.zeros((len(pairs), 2), dtype=np.float64)
-    try:
-        for batch in length_buckets(pairs, batch_size):
-            chunk = [pairs[i] for i in batch]
-            enc = encode_pairs(tokenizer, [p.prompt for p in chunk], [p.chosen for p in chunk],
-                               [p.rejected for p in chunk], max_length=max_length)
-            out = model(input_ids=enc["input_ids"].to(device),
-                        attention_mask=enc["attention_mask"].to(device))
-            r = out.rewards.float().cpu().numpy().reshape(2, len(chunk)).T
-            rewards[batch] = r
-    finally:
-        model.train(was_training)
-    return rewards
+    prompts = [p.prompt for p in pairs]
+    responses = [p.chosen for p in pairs] + [p.rejected for p in pairs]
+    rewards = score_texts(model, tokenizer, prompts + prompts, responses, 2 * batch_size,
+                          max_length)
+    return rewards.reshape(2, len(pairs)).T
 
 
 def rm_scorer(model: torch.nn.Module, tokenizer: Any, batch_size: int = 16,

@@ -26,45 +26,10 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import torch
 
-from morelib.models import encode_texts
+from morelib.evaluation import score_texts
 
 #: ``score(prompts, responses)`` → one float per (prompt, response).
 ScoreFn = Callable[[Sequence[str], Sequence[str]], np.ndarray]
-
-
-@torch.inference_mode()
-def score_texts(model: torch.nn.Module, tokenizer: Any, prompts: Sequence[str],
-                responses: Sequence[str], batch_size: int = 16, max_length: int = 512
-                ) -> np.ndarray:
-    """Rewards of ``prompt + response`` texts (float64 ``[N]``), batched longest first.
-
-    Example:
-        >>> from morelib.data.schema import PreferencePair
-        >>> from morelib.evaluation import score_pairs
-        >>> from morelib.models import RewardModel, load_tokenizer
-        >>> rm, tok = RewardModel.from_name("tiny-llama", seed=0), load_tokenizer("tiny-llama")
-        >>> r = score_texts(rm, tok, ["Q:", "Q:"], [" yes", " no"])
-        >>> bool(np.allclose(r, score_pairs(rm, tok, [PreferencePair("Q:", " yes", " no", "s", "0")])[0]))
-        True
-    """
-    if len(prompts) != len(responses):
-        raise ValueError(f"{len(prompts)} prompts but {len(responses)} responses")
-    texts = [p + r for p, r in zip(prompts, responses)]
-    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-    rewards = np.zeros(len(texts), dtype=np.float64)
-    was_training = model.training
-    model.eval()
-    device = next(model.parameters()).device
-    try:
-        for start in range(0, len(order), batch_size):
-            batch = order[start:start + batch_size]
-            enc = encode_texts(tokenizer, [texts[i] for i in batch], max_length=max_length)
-            out = model(input_ids=enc["input_ids"].to(device),
-                        attention_mask=enc["attention_mask"].to(device))
-            rewards[batch] = out.rewards.float().cpu().numpy()
-    finally:
-        model.train(was_training)
-    return rewards
 
 
 def rm_score_fn(model: torch.nn.Module, tokenizer: Any, max_length: int = 512,
