@@ -40,6 +40,7 @@ from morelib.calibration import (
     paired_bootstrap_ece,
 )
 from morelib.calibration import accuracy as _accuracy
+from morelib.experiments.suite import with_ensembles  # noqa: F401  (re-exported)
 
 #: Display names of the schemes, in the paper's row order.
 SOURCES_FIVE = ("helpful", "harmless", "oasst1", "webgpt", "summarize")
@@ -57,29 +58,6 @@ def scheme_name(rm: str) -> str:
     if rm.startswith("single/"):
         return f"Single ({rm.split('/', 1)[1]})"
     return SCHEME_NAMES.get(rm, rm)
-
-
-def with_ensembles(scores: pd.DataFrame) -> pd.DataFrame:
-    """``scores`` plus rows for ``averaging`` (mean margin of the ``single/*`` RMs) and ``top``
-    (per test set, the margins of the single-source RM with the best accuracy; its name in
-    ``picked``). Unchanged without single-source RMs."""
-    singles = [rm for rm in scores.rm.unique() if str(rm).startswith("single/")]
-    if not singles:
-        return scores
-    part = scores[scores.rm.isin(singles)]
-    keep = [c for c in scores.columns if c not in ("rm", "margin")]
-    avg = part.groupby(["test", "pair"], sort=False).agg(
-        **{c: (c, "first") for c in keep if c not in ("test", "pair")},
-        margin=("margin", "mean")).reset_index()
-    avg["rm"] = "averaging"
-    tops = []
-    for test, rows in part.groupby("test", sort=False):
-        acc = {rm: _accuracy(r.margin.to_numpy()) for rm, r in rows.groupby("rm", sort=False)}
-        best = max(singles, key=lambda rm: acc.get(rm, -1.0))
-        top = rows[rows.rm == best].copy()
-        top["picked"], top["rm"] = best, "top"
-        tops.append(top)
-    return pd.concat([scores, avg[scores.columns], *tops], ignore_index=True)
 
 
 def margins(scores: pd.DataFrame, rm: str, tests: Iterable[str]) -> np.ndarray:

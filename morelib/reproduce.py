@@ -25,18 +25,9 @@ from typing import Any
 import yaml
 
 from morelib.io import atomic_write_text
+from morelib.report import project_root  # noqa: F401  (also imported from here)
 
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
-
-
-def project_root() -> Path:
-    """The checkout that holds ``notebooks/`` and ``params/`` (the current folder or above)."""
-    here = Path.cwd()
-    for folder in (here, *here.parents):
-        if (folder / "notebooks").is_dir() and (folder / "params").is_dir():
-            return folder
-    raise FileNotFoundError(f"no notebooks/ and params/ folders in {here} or its parents: "
-                            "run from the morelib checkout")
 
 
 def load_profile(root: Path, profile: str) -> dict[str, Any]:

@@ -14,4 +14,5 @@ from morelib.experiments.suite import (  # noqa: F401
     score_suite,
     suite_metrics,
     train_suite,
+    with_ensembles,
 )

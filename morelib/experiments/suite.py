@@ -24,6 +24,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from morelib.calibration import accuracy
 from morelib.evaluation import metrics_table, rm_scorer, true_probabilities
 from morelib.experiments.data import ExperimentData
 from morelib.runs import RunCache
@@ -136,8 +137,7 @@ def score_suite(cache: RunCache, models: Mapping[str, Path | None], base: RMTrai
 
 def suite_metrics(scores: pd.DataFrame, columns: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """Tidy metrics (``rm, source, metric, value``) for every RM in a score table, plus the
-    paper's *Averaging* (mean margin of the single-source RMs) and *Top* (per test set, the
-    single-source RM with the best accuracy) when single-source RMs are present.
+    paper's *Averaging* and *Top* (see :func:`with_ensembles`) when single-source RMs are present.
 
     Example:
         >>> # averaging: margins (1-1)/2 = 0 (a tie, half credit) and (2+3)/2 > 0
@@ -147,18 +147,9 @@ def suite_metrics(scores: pd.DataFrame, columns: Mapping[str, Any] | None = None
         >>> t[(t.metric == "accuracy") & (t.source == "a")].set_index("rm").value.to_dict()
         {'single/a': 1.0, 'single/b': 0.5, 'averaging': 0.75, 'top': 1.0}
     """
-    tables = {}
-    for rm, part in scores.groupby("rm", sort=False):
-        tables[rm] = _table(part, {**dict(columns or {}), "rm": rm})
-    singles = [rm for rm in tables if rm.startswith("single/")]
-    if singles:
-        part = scores[scores.rm.isin(singles)]
-        agg = {"margin": ("margin", "mean")}
-        agg.update({col: (col, "first") for col in ("p_source", "p_shared") if col in part})
-        mean = part.groupby(["test", "pair"], sort=False).agg(**agg).reset_index()
-        tables["averaging"] = _table(mean, {**dict(columns or {}), "rm": "averaging"})
-        tables["top"] = _top(tables, singles, columns)
-    return pd.concat(tables.values(), ignore_index=True)
+    tables = [_table(part, {**dict(columns or {}), "rm": rm})
+              for rm, part in with_ensembles(scores).groupby("rm", sort=False)]
+    return pd.concat(tables, ignore_index=True)
 
 
 def _table(part: pd.DataFrame, columns: Mapping[str, Any]) -> pd.DataFrame:
@@ -170,12 +161,24 @@ def _table(part: pd.DataFrame, columns: Mapping[str, Any]) -> pd.DataFrame:
     return metrics_table(margins, truth, columns)
 
 
-def _top(tables: Mapping[str, pd.DataFrame], singles: Sequence[str],
-         columns: Mapping[str, Any] | None) -> pd.DataFrame:
-    from morelib.evaluation import top_table
-
-    top = top_table({rm: tables[rm] for rm in singles})
-    top["rm"] = "top"
-    for key, value in (columns or {}).items():
-        top[key] = value
-    return top
+def with_ensembles(scores: pd.DataFrame) -> pd.DataFrame:
+    """``scores`` plus rows for ``averaging`` (mean margin of the ``single/*`` RMs) and ``top``
+    (per test set, the margins of the single-source RM with the best accuracy; its name in
+    ``picked``). Unchanged without single-source RMs."""
+    singles = [rm for rm in scores.rm.unique() if str(rm).startswith("single/")]
+    if not singles:
+        return scores
+    part = scores[scores.rm.isin(singles)]
+    keep = [c for c in scores.columns if c not in ("rm", "margin")]
+    avg = part.groupby(["test", "pair"], sort=False).agg(
+        **{c: (c, "first") for c in keep if c not in ("test", "pair")},
+        margin=("margin", "mean")).reset_index()
+    avg["rm"] = "averaging"
+    tops = []
+    for test, rows in part.groupby("test", sort=False):
+        acc = {rm: accuracy(r.margin.to_numpy()) for rm, r in rows.groupby("rm", sort=False)}
+        best = max(singles, key=lambda rm: acc.get(rm, -1.0))
+        top = rows[rows.rm == best].copy()
+        top["picked"], top["rm"] = best, "top"
+        tops.append(top)
+    return pd.concat([scores, avg[scores.columns], *tops], ignore_index=True)
