@@ -48,7 +48,8 @@ from morelib.io import atomic_write_text
 from morelib.runs import RunCache
 
 __all__ = ["RJSConfig", "RJSExperiment", "PolicyOutputs", "judge_against", "win_table",
-           "ece_win_correlation", "findings", "figure7", "paper_table1", "sft_config",
+           "ece_win_correlation", "mean_ece_gap", "findings", "figure7", "paper_table1",
+           "sft_config",
            # re-exported for the notebook
            "Candidates", "best_responses", "select_best", "RewardModelJudge", "UtilityJudge",
            "rm_score_fn", "chosen_sft_data"]
@@ -328,12 +329,55 @@ def ece_win_correlation(ece: Mapping[str, float], verdicts: pd.DataFrame, n_boot
     return out
 
 
+def mean_ece_gap(scores: pd.DataFrame, tests: Sequence[str], a: str = "more",
+                 b: str = "multitask", n_boot: int = 1000, seed: int = 0,
+                 ci: float = 0.95) -> dict[str, float]:
+    """Paired bootstrap of Table 1's ECE gap: the mean over ``tests`` of ECE(``a``) minus the
+    mean of ECE(``b``), both RMs scored on the same pairs (``scores``: ``rm, test, pair,
+    margin``, as from :func:`morelib.experiments.score_suite`). Each test's pairs are resampled
+    on their own (a stratified bootstrap; both RMs with the same indices, one seed per test);
+    percentile interval and the two-sided p-value of
+    :func:`~morelib.calibration.paired_bootstrap_ece`. Returns ``difference, low, high,
+    p_value, ece_a, ece_b``.
+
+    Example:
+        >>> rng = np.random.default_rng(0)
+        >>> m = rng.normal(1.0, 2.0, (2, 300))
+        >>> rows = [(rm, t, i, k * m[j, i]) for k, rm in ((1.0, "more"), (3.0, "multitask"))
+        ...         for j, t in enumerate(["helpful", "harmless"]) for i in range(300)]
+        >>> s = pd.DataFrame(rows, columns=["rm", "test", "pair", "margin"])
+        >>> g = mean_ece_gap(s, ["helpful", "harmless"], n_boot=200)   # 3x over-confident b
+        >>> bool(g["difference"] < 0 and g["high"] < 0)
+        True
+        >>> bool(np.isclose(g["ece_a"] - g["ece_b"], g["difference"]))
+        True
+    """
+    from morelib.analysis import margins
+    from morelib.calibration import paired_bootstrap_ece
+
+    runs = [paired_bootstrap_ece(margins(scores, a, [t]), margins(scores, b, [t]),
+                                 n_boot=n_boot, seed=seed + i, ci=ci) for i, t in enumerate(tests)]
+    if not runs:
+        raise ValueError("mean_ece_gap needs at least one test")
+    reps = np.mean([r.replicates for r in runs], axis=0)
+    low, high = np.quantile(reps, [(1 - ci) / 2, (1 + ci) / 2])
+    tail = min(np.count_nonzero(reps <= 0), np.count_nonzero(reps >= 0))
+    return {"difference": float(np.mean([r.difference for r in runs])), "low": float(low),
+            "high": float(high), "p_value": min(1.0, 2.0 * (1.0 + tail) / (n_boot + 1.0)),
+            "ece_a": float(np.mean([r.estimate_a for r in runs])),
+            "ece_b": float(np.mean([r.estimate_b for r in runs]))}
+
+
 def findings(table1: pd.DataFrame, wins: pd.DataFrame, corr: Mapping[str, Mapping[str, Any]],
-             base_row: str = "base policy") -> list[str]:
+             base_row: str = "base policy", ece_gap: Mapping[str, float] | None = None,
+             paper_base: str = "LLaMa2-7B") -> list[str]:
     """Generated sentences on Table 1 (``table1`` indexed by row name with ``ece``,
     ``ppl_*`` columns), the MORE-vs-MultiTask win rates (``wins``: :func:`win_table` rows with
     policy ``more_vs_multitask``) and the Fig. 7 correlations per judge. Intervals decide the
     wording: a difference is only called one when its 95 % interval excludes chance.
+    ``ece_gap``: :func:`mean_ece_gap` of MORE and MultiTask on the H&H tests (``difference,
+    low, high``); without it the ECE sentence only compares the two values. ``paper_base``:
+    whose GPT-4 win/tie/lose (the paper's Table 1) the win-rate sentences quote.
 
     Example:
         >>> t1 = pd.DataFrame({"ece": [np.nan, 0.03, 0.02], "ppl_helpful": [9.0, 8.0, 7.0]},
@@ -342,22 +386,40 @@ def findings(table1: pd.DataFrame, wins: pd.DataFrame, corr: Mapping[str, Mappin
         ...     "win": .4, "tie": .2, "lose": .4, "win_half_tie": .5, "win_half_tie_low": .3,
         ...     "win_half_tie_high": .7}])
         >>> print("\\n".join(findings(t1, w, {})))
-        RM calibration: MORE's mean H&H ECE is 0.02 vs MultiTask's 0.03 (lower).
-        Perplexity (helpful): base policy 9, MultiTask-RJS 8, MORE-RJS 7 (MORE lower than MultiTask).
-        Judge `utility`: MORE-RJS vs MultiTask-RJS win/tie/lose 40/20/40 % over 20 prompts; win rate (ties as half) 0.50 [0.30, 0.70]: the interval includes 0.5, no difference can be claimed (paper, GPT-4: 45/23/32 at 7B).
+        RM calibration: MORE's mean H&H ECE is 0.0200 vs MultiTask's 0.0300 (lower), a difference of -0.0100 without an interval.
+        Perplexity (helpful): base policy 9.00, MultiTask-RJS 8.00, MORE-RJS 7.00 (MORE lower than MultiTask).
+        Judge `utility`: MORE-RJS vs MultiTask-RJS win/tie/lose 40/20/40 % over 20 prompts; win rate (ties as half) 0.50 [0.30, 0.70]: the interval includes 0.5, no difference can be claimed (paper, GPT-4, LLaMa2-7B RMs: 45/23/32).
+        >>> gap = {"difference": -0.01, "low": -0.03, "high": 0.012}
+        >>> findings(t1, w.iloc[:0], {}, ece_gap=gap)[0].split("; ")[1]
+        'paired bootstrap of the difference: -0.0100 [-0.0300, +0.0120], not distinguishable.'
     """
+    from morelib.paper_numbers import table1 as paper_table
+
     out = []
     if {"MORE", "MultiTask"} <= set(table1.index) and "ece" in table1:
         m, t = table1.loc["MORE", "ece"], table1.loc["MultiTask", "ece"]
-        out.append(f"RM calibration: MORE's mean H&H ECE is {m:.3g} vs MultiTask's {t:.3g} "
-                   f"({'lower' if m < t else 'not lower'}).")
+        if ece_gap is None:
+            out.append(f"RM calibration: MORE's mean H&H ECE is {m:.4f} vs MultiTask's {t:.4f} "
+                       f"({'lower' if m < t else 'not lower'}), a difference of {m - t:+.4f} "
+                       "without an interval.")
+        else:
+            d, lo, hi = (float(ece_gap[k]) for k in ("difference", "low", "high"))
+            verdict = ("MORE lower (the interval excludes 0)" if hi < 0 else
+                       "MORE higher (the interval excludes 0)" if lo > 0 else "not distinguishable")
+            out.append(f"RM calibration: MORE's mean H&H ECE is {m:.4f} vs MultiTask's {t:.4f}; "
+                       f"paired bootstrap of the difference: {d:+.4f} [{lo:+.4f}, {hi:+.4f}], "
+                       f"{verdict}.")
     for col in [c for c in table1 if c.startswith("ppl_")]:
         if {"MORE", "MultiTask"} <= set(table1.index):
             vals = table1[col]
-            parts = ", ".join(f"{k if k == base_row or k == 'SFT baseline' else k + '-RJS'} {v:.3g}"
+            parts = ", ".join(f"{k if k == base_row or k == 'SFT baseline' else k + '-RJS'} {v:.2f}"
                               for k, v in vals.items() if k in (base_row, "SFT baseline", "MultiTask", "MORE"))
             rel = "lower" if vals["MORE"] < vals["MultiTask"] else "not lower"
             out.append(f"Perplexity ({col[4:]}): {parts} (MORE {rel} than MultiTask).")
+    paper = paper_table()
+    paper = paper[(paper.base == paper_base) & (paper.scheme == "MORE")]
+    quote = (f" (paper, GPT-4, {paper_base} RMs: {paper.win.iloc[0]:.0f}/{paper.tie.iloc[0]:.0f}/"
+             f"{paper.lose.iloc[0]:.0f})" if len(paper) else "")
     for r in wins[wins.policy == "more_vs_multitask"].itertuples():
         inside = r.win_half_tie_low <= 0.5 <= r.win_half_tie_high
         verdict = ("the interval includes 0.5, no difference can be claimed" if inside else
@@ -365,7 +427,7 @@ def findings(table1: pd.DataFrame, wins: pd.DataFrame, corr: Mapping[str, Mappin
         out.append(f"Judge `{r.judge}`: MORE-RJS vs MultiTask-RJS win/tie/lose "
                    f"{100 * r.win:.0f}/{100 * r.tie:.0f}/{100 * r.lose:.0f} % over {r.n} prompts; "
                    f"win rate (ties as half) {r.win_half_tie:.2f} [{r.win_half_tie_low:.2f}, "
-                   f"{r.win_half_tie_high:.2f}]: {verdict} (paper, GPT-4: 45/23/32 at 7B).")
+                   f"{r.win_half_tie_high:.2f}]: {verdict}{quote}.")
     for judge, c in corr.items():
         if np.isnan(c.get("spearman", np.nan)):
             out.append(f"Fig. 7 (`{judge}`): {c.get('note')}.")
@@ -427,7 +489,7 @@ def figure7(points: pd.DataFrame, corr: Mapping[str, Mapping[str, Any]], title: 
                      else c.get("note", ""))
             ax.set_title(f"judge: {judge}\n{label}", fontsize=9)
             ax.set_xlabel("RM ECE (mean of helpful, harmless)")
-            ax.set_ylabel("win rate vs SFT baseline")
+            ax.set_ylabel("win rate vs SFT baseline (ties ½)")
         if title:
             fig.suptitle(title, fontsize=10)
         fig.tight_layout()
