@@ -16,9 +16,10 @@ JSON lines next to it.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 import pandas as pd
@@ -109,18 +110,45 @@ def training_arguments(config: RMTrainingConfig, output_dir: str) -> TrainingArg
         dataloader_num_workers=config.dataloader_num_workers,
         dataloader_pin_memory=torch.cuda.is_available(),
         disable_tqdm=True,
+        use_cpu=cpu_data_parallel(),
+        # every trainable weight of an RM gets a gradient each step (LoRA and frozen layers
+        # included): skip DDP's per-step search for unused ones (and its clash with checkpointing)
+        ddp_find_unused_parameters=False,
     )
+
+
+def cpu_data_parallel() -> bool:
+    """Whether this process is one of several (``torchrun``, ``accelerate launch``) on a machine
+    without a GPU or other accelerator.
+
+    The Trainer must then be told to use the CPU: accelerate sets up gloo DDP only for
+    ``use_cpu``; without it, it sees no distributed setup and every rank would train alone on
+    all the data.
+
+    Example:
+        >>> import os
+        >>> os.environ.get("WORLD_SIZE", "1") != "1" or cpu_data_parallel()
+        False
+    """
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+        return False
+    accelerator = getattr(torch, "accelerator", None)
+    if accelerator is not None and hasattr(accelerator, "is_available"):
+        return not accelerator.is_available()
+    return not torch.cuda.is_available()
 
 
 @dataclass
 class TrainResult:
-    """What a training run leaves: the model, its tokenizer and the run's histories."""
+    """What a training run leaves: the model, its tokenizer and the run's histories
+    (``log_history``: the Trainer's logged rows: loss, grad_norm, learning_rate, ...)."""
 
     model: RewardModel
     tokenizer: Any
     output_dir: str
     lambda_history: pd.DataFrame
     eval_history: pd.DataFrame
+    log_history: list[dict[str, Any]] = field(default_factory=list)
 
 
 def build_reward_model(config: RMTrainingConfig) -> RewardModel:
@@ -169,14 +197,45 @@ def train_reward_model(config: RMTrainingConfig, train_sources: Sequence[LoadedS
     trainer.train(resume_from_checkpoint=checkpoint)
     if eval_sources:
         trainer.evaluate()
+    to_save = model_to_save(trainer, model, config)  # a collective under FSDP / ZeRO-3
     if trainer.args.should_save:
-        save_reward_model(model, tokenizer, os.path.join(output_dir, "model"))
+        save_reward_model(to_save, tokenizer, os.path.join(output_dir, "model"))
         _write_jsonl(os.path.join(output_dir, "lambda_history.jsonl"), trainer.lambda_history)
         _write_jsonl(os.path.join(output_dir, "eval_history.jsonl"), trainer.eval_history)
         atomic_write_text(os.path.join(output_dir, "training_config.json"),
                           json.dumps(config.to_dict(), indent=2, sort_keys=True))
     return TrainResult(model, tokenizer, output_dir, pd.DataFrame(trainer.lambda_history),
-                       pd.DataFrame(trainer.eval_history))
+                       pd.DataFrame(trainer.eval_history), list(trainer.state.log_history))
+
+
+def model_to_save(trainer: Any, model: RewardModel, config: RMTrainingConfig) -> RewardModel:
+    """``model`` itself, or, where its parameters are sharded across ranks (FSDP, DeepSpeed
+    ZeRO-3), a fresh CPU copy holding the gathered full weights on the main process (other
+    ranks get ``model`` back). Every rank must call it: the gathering is a collective.
+
+    Example (a run without sharding returns the model unchanged):
+        >>> from types import SimpleNamespace
+        >>> plain = SimpleNamespace(is_fsdp_enabled=False, is_deepspeed_enabled=False)
+        >>> model_to_save(plain, "the model", None)
+        'the model'
+    """
+    if not _parameters_sharded(trainer):
+        return model
+    state = trainer.accelerator.get_state_dict(trainer.model_wrapped)  # full, on the main rank
+    if not trainer.args.should_save:
+        return model
+    full = build_reward_model(dataclasses.replace(config, prefix_cache=False))
+    full.load_state_dict({k: v.to("cpu") for k, v in state.items()})
+    return full
+
+
+def _parameters_sharded(trainer: Any) -> bool:
+    if getattr(trainer, "is_fsdp_enabled", False):
+        return True
+    if getattr(trainer, "is_deepspeed_enabled", False):
+        plugin = trainer.accelerator.state.deepspeed_plugin
+        return int(getattr(plugin, "zero_stage", 0) or 0) == 3
+    return False
 
 
 def _write_jsonl(path: str, rows: Sequence[Mapping[str, Any]]) -> None:

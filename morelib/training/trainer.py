@@ -16,6 +16,15 @@ What it adds to the Trainer:
 * a non-finite loss stops the run with an error naming the step and the per-source losses;
 * ``evaluate`` scores each evaluation source separately and logs every calibration metric as
   ``eval/<source>/<metric>`` (plus ``eval/pooled/<metric>``), names that cannot collide.
+
+Data-parallel runs (``torchrun``, ``accelerate launch``: DDP, FSDP, DeepSpeed): each rank's
+micro-batch is its share of the global batch (the Trainer's sampler is sharded by accelerate).
+The per-source statistics are all-reduced once per micro-step (K·(h+2) numbers), so λ and the
+history rows are global and identical on every rank, and each rank's loss is scaled with the
+global per-source counts (:func:`morelib.weighting.weighted_loss`), so the averaged gradient is
+the single-process gradient over the global batch. A head sharded by FSDP or ZeRO-3 is handled
+by deriving the head gradients from the margins. ``tests/test_training_distributed.py`` checks
+two gloo ranks against one process step by step.
 """
 
 from __future__ import annotations
@@ -30,7 +39,12 @@ import torch.nn.functional as F
 from transformers import Trainer
 from transformers.trainer_callback import PrinterCallback
 
-from morelib.weighting import head_gradients, weighted_loss
+from morelib.weighting import (
+    all_reduce_source_stats,
+    data_parallel_world_size,
+    head_gradients,
+    weighted_loss,
+)
 
 WEIGHTING_STATE = "weighting_state.pt"
 HISTORY_FILE = "lambda_history.jsonl"
@@ -59,6 +73,8 @@ class RewardTrainer(Trainer):
         super().__init__(*args, **kwargs)
         if self.args.disable_tqdm:  # quiet runs: the λ history and eval tables hold the logs
             self.remove_callback(PrinterCallback)
+        if getattr(weighting, "sync", False):
+            weighting.sync = False  # compute_loss all-reduces the statistics, for every strategy
         self.weighting = weighting
         self.source_names = list(source_names)
         self.eval_sources = dict(eval_sources or {})
@@ -80,15 +96,26 @@ class RewardTrainer(Trainer):
         margins = rewards[:n_pairs] - rewards[n_pairs:]
         per_pair = F.softplus(-margins.float())
 
-        head_weight = self._reward_model(model).head.weight
+        head_weight = _full_head_weight(self._reward_model(model).head.weight,
+                                        features.shape[1])
         stats = head_gradients(features[:n_pairs].detach(), features[n_pairs:].detach(),
-                               head_weight.detach(), source_index, len(self.source_names))
-        if model.training:  # MORE's EMA (and its all-reduce) advance on training steps only
+                               head_weight, source_index, len(self.source_names),
+                               margins=None if head_weight is not None else margins.detach())
+        if model.training:  # the all-reduce and MORE's EMA advance on training steps only
+            # one collective: every rank gets the global batch's per-source means and counts,
+            # so λ is the same on all ranks and equal to one process's over the global batch
+            stats = all_reduce_source_stats(*stats)
             lambdas = self.weighting.weights(stats)
+            # W · Σ λ_i · (local sum of source i) / N_i: the DDP/FSDP/ZeRO average over the W
+            # ranks is the gradient of the global batch's weighted loss
+            loss = weighted_loss(per_pair, source_index, lambdas, stats.counts,
+                                 scale=data_parallel_world_size())
+            finite = torch.isfinite(loss) & torch.isfinite(stats.losses).all()
         else:
             lambdas = stats.counts / stats.counts.sum()
-        loss = weighted_loss(per_pair, source_index, lambdas)
-        if not torch.isfinite(loss):
+            loss = weighted_loss(per_pair, source_index, lambdas)
+            finite = torch.isfinite(loss)
+        if not finite:  # global losses in training: every rank stops at the same step
             losses = {n: float(v) for n, v in zip(self.source_names, stats.losses)}
             raise NonFiniteLossError(
                 f"non-finite training loss {float(loss.detach())} at step {self.state.global_step}; "
@@ -169,6 +196,20 @@ class RewardTrainer(Trainer):
         self.control = self.callback_handler.on_evaluate(self.args, self.state, self.control,
                                                          metrics)
         return metrics
+
+
+def _full_head_weight(weight: torch.Tensor, hidden: int) -> torch.Tensor | None:
+    """The head weight as an ordinary full tensor, detached; ``None`` where it is sharded across
+    ranks (an FSDP2 ``DTensor``, an FSDP1 flat-parameter shard, a DeepSpeed ZeRO-3 placeholder),
+    in which case the caller derives the head gradients from the model's margins.
+
+    Example:
+        >>> _full_head_weight(torch.ones(1, 4), 4).shape, _full_head_weight(torch.ones(0), 4)
+        (torch.Size([1, 4]), None)
+    """
+    if type(weight).__name__ == "DTensor" or weight.numel() != hidden or hasattr(weight, "ds_id"):
+        return None
+    return weight.detach()
 
 
 def _named_diagnostics(weighting: Any, names: Sequence[str]) -> dict[str, float]:

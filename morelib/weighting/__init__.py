@@ -29,6 +29,7 @@ Example (one MORE step on a batch):
 from morelib.weighting.head_gradients import (
     HeadGradients,
     all_reduce_source_stats,
+    data_parallel_world_size,
     head_gradients,
     weighted_loss,
 )
@@ -58,7 +59,8 @@ from morelib.weighting.strategies import (
 __all__ = [
     "BatchMeanWeighting", "GradientEMA", "HeadGradients", "MinNormResult", "MoreWeighting",
     "NORMALIZATIONS", "ProportionalWeighting", "SourceStats", "UniformWeighting",
-    "WeightingStrategy", "all_reduce_source_stats", "gradient_normalizers", "head_gradients",
+    "WeightingStrategy", "all_reduce_source_stats", "data_parallel_world_size",
+    "gradient_normalizers", "head_gradients",
     "make_weighting", "min_norm_pair", "min_norm_solve", "min_norm_weights",
     "normalize_gradients", "random_init", "weighted_loss",
 ]

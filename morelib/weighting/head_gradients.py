@@ -56,16 +56,20 @@ def no_autocast(device: torch.device) -> contextlib.AbstractContextManager:
 
 @torch.no_grad()
 def head_gradients(features_chosen: torch.Tensor, features_rejected: torch.Tensor,
-                   head_weight: torch.Tensor, source_index: torch.Tensor,
-                   n_sources: int) -> HeadGradients:
+                   head_weight: torch.Tensor | None, source_index: torch.Tensor,
+                   n_sources: int, *, margins: torch.Tensor | None = None) -> HeadGradients:
     """Closed-form per-source mean Bradley–Terry gradients with respect to a linear head.
 
     Args:
         features_chosen, features_rejected: pooled features [B, h] (any float dtype; detached
             here). Under bf16/fp16 the arithmetic runs in float32.
-        head_weight: the full (unsharded) head weight, [h] or [1, h].
+        head_weight: the full (unsharded) head weight, [h] or [1, h]; ``None`` when
+            ``margins`` is given.
         source_index: long [B], values in [0, n_sources). Not range-checked (that would sync).
         n_sources: K.
+        margins: optional r_chosen − r_rejected [B] as the model computed them. The head weight
+            only enters through the margin, so passing the margins instead serves a head that is
+            sharded across ranks (FSDP, DeepSpeed ZeRO-3), where no rank holds the full weight.
 
     Returns:
         :class:`HeadGradients` (grads [K, h], losses [K], counts [K]) on the features' device,
@@ -81,30 +85,42 @@ def head_gradients(features_chosen: torch.Tensor, features_rejected: torch.Tenso
                 [-2.0000, -1.0000]])
         >>> g.losses                             # softplus(0) = log 2
         tensor([0.6931, 0.6931])
+        >>> same = head_gradients(zc, torch.zeros_like(zc), None, torch.tensor([0, 0, 1]), 2,
+        ...                       margins=torch.zeros(3))     # margins instead of the weight
+        >>> torch.equal(same.grads, g.grads)
+        True
     """
     if features_chosen.shape != features_rejected.shape or features_chosen.dim() != 2:
         raise ValueError("features_chosen and features_rejected must both be [B, h]; got "
                          f"{tuple(features_chosen.shape)} and {tuple(features_rejected.shape)}")
     n_pairs, hidden = features_chosen.shape
-    if head_weight.numel() != hidden:
-        raise ValueError(f"head_weight has {head_weight.numel()} entries, features have {hidden}")
+    if margins is None:
+        if head_weight is None or head_weight.numel() != hidden:
+            got = "no head_weight" if head_weight is None else \
+                f"head_weight has {head_weight.numel()} entries"
+            raise ValueError(f"{got}, features have {hidden} (pass margins for a sharded head)")
+    elif margins.shape != (n_pairs,):
+        raise ValueError(f"margins must be [{n_pairs}], got {tuple(margins.shape)}")
     if source_index.shape != (n_pairs,):
         raise ValueError(f"source_index must be [{n_pairs}], got {tuple(source_index.shape)}")
     device = features_chosen.device
     with no_autocast(device):
         return _head_gradients(features_chosen, features_rejected, head_weight, source_index,
-                               n_sources)
+                               n_sources, margins)
 
 
 def _head_gradients(features_chosen: torch.Tensor, features_rejected: torch.Tensor,
-                    head_weight: torch.Tensor, source_index: torch.Tensor,
-                    n_sources: int) -> HeadGradients:
+                    head_weight: torch.Tensor | None, source_index: torch.Tensor,
+                    n_sources: int, margins: torch.Tensor | None = None) -> HeadGradients:
     n_pairs, hidden = features_chosen.shape
     device = features_chosen.device
     dtype = _compute_dtype(features_chosen.dtype)
     delta = features_chosen.detach().to(dtype) - features_rejected.detach().to(dtype)
-    w = head_weight.detach().reshape(hidden).to(device=device, dtype=dtype)
-    margin = delta @ w
+    if margins is None:
+        w = head_weight.detach().reshape(hidden).to(device=device, dtype=dtype)
+        margin = delta @ w
+    else:
+        margin = margins.detach().to(device=device, dtype=dtype)
     # one scatter of [−σ(−m)·Δz, softplus(−m), 1] per pair gives sums, loss sums and counts
     rows = torch.cat([-torch.sigmoid(-margin).unsqueeze(1) * delta,
                       F.softplus(-margin).unsqueeze(1), torch.ones_like(margin).unsqueeze(1)], 1)
@@ -145,13 +161,18 @@ def all_reduce_source_stats(grads: torch.Tensor, losses: torch.Tensor, counts: t
 
 
 def weighted_loss(per_pair_losses: torch.Tensor, source_index: torch.Tensor,
-                  weights: torch.Tensor) -> torch.Tensor:
+                  weights: torch.Tensor, counts: torch.Tensor | None = None,
+                  scale: float = 1.0) -> torch.Tensor:
     """Σ_i λ_i · (mean loss of source i in the batch), λ held constant (detached).
 
     Sources without pairs in the batch contribute 0. With λ_i = n_i/B this is the plain batch
     mean; with uniform λ and balanced sources too. Differentiable in ``per_pair_losses``.
-    In a distributed run each rank uses its own per-source means (DDP then averages the
-    gradients), which equals the global-batch loss when ranks hold equally many pairs per source.
+
+    Data-parallel runs: pass the global per-source ``counts`` (all-reduced, as
+    :func:`all_reduce_source_stats` returns them) and ``scale`` = the number of ranks. Each rank
+    then returns ``W · Σ_i λ_i · (its loss sum of source i) / N_i``, and the gradient DDP,
+    FSDP and DeepSpeed average over the W ranks is exactly the gradient of the global batch's
+    Σ_i λ_i · (mean loss of source i), whatever each rank's share of every source.
 
     Example:
         >>> import torch
@@ -161,11 +182,32 @@ def weighted_loss(per_pair_losses: torch.Tensor, source_index: torch.Tensor,
         (tensor(2.5000), tensor(2.5000))
         >>> weighted_loss(losses, idx, torch.tensor([1.0, 0.0]))      # source 0's mean only
         tensor(2.)
+        >>> # two ranks: rank 0 holds pairs 0-1, rank 1 pairs 2-3; their mean is the global loss
+        >>> lam, n = torch.tensor([0.5, 0.5]), torch.tensor([2.0, 2.0])
+        >>> parts = [weighted_loss(losses[r], idx[r], lam, n, scale=2) for r in ([0, 2], [1, 3])]
+        >>> (parts[0] + parts[1]) / 2
+        tensor(2.5000)
     """
     n_sources = weights.shape[0]
     index = source_index.to(device=per_pair_losses.device, dtype=torch.long)
     sums = per_pair_losses.new_zeros(n_sources).index_add(0, index, per_pair_losses)
-    counts = torch.bincount(index, minlength=n_sources).to(per_pair_losses.dtype)
+    if counts is None:
+        counts = torch.bincount(index, minlength=n_sources)
+    counts = counts.detach().to(device=sums.device, dtype=sums.dtype)
     means = sums / counts.clamp_min(1.0)
     lam = weights.detach().to(device=means.device, dtype=means.dtype)
-    return (lam * means).sum()
+    return (lam * means).sum() * scale
+
+
+def data_parallel_world_size(group: object = None) -> int:
+    """Ranks of ``torch.distributed``'s (default) group; 1 outside a distributed run.
+
+    Example:
+        >>> data_parallel_world_size()
+        1
+    """
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_world_size(group)
+    return 1
