@@ -61,3 +61,31 @@ def test_changing_test_sets_never_retrains_rms(tmp_path, capsys):
     bigger_tests = simulator_data(8, 12, sources=("helpful",))
     train_suite(cache, BASE, bigger_tests, schemes=["single"])
     assert "cached" in capsys.readouterr().out
+
+
+def test_prefix_cached_suite_scores_equal_plain_scoring(tmp_path):
+    """With ``prefix_cache`` the suite scores through the shared prefix cache (one prefix pass
+    per text for all RMs); margins must equal scoring each saved RM without any cache."""
+    import dataclasses
+
+    from morelib.evaluation import rm_scorer
+    from morelib.experiments import load_suite_model
+    from morelib.models import load_reward_model, load_tokenizer
+    from morelib.models.prefix_store import shared_prefix_cache
+
+    base = dataclasses.replace(BASE, trainable_top_layers=1, prefix_cache=True,
+                               prefix_cache_dir=str(tmp_path / "prefix"))
+    data = simulator_data(8, 6, sources=("helpful", "harmless"))
+    cache = RunCache(tmp_path / "runs")
+    models = train_suite(cache, base, data, schemes=("raw", "more"), progress=False)
+    prefix = shared_prefix_cache(base.prefix_cache_dir)
+    hits = prefix.hits
+    scores = score_suite(cache, models, base, data)
+    assert prefix.hits > hits  # the scorer really went through the cache
+    assert load_suite_model(models["more"], base)[0].prefix_runner is not None
+    plain = load_reward_model(models["more"]).eval()
+    tok = load_tokenizer(models["more"])
+    for test, pairs in data.tests.items():
+        expected = rm_scorer(plain, tok, 4, base.max_length)(pairs)
+        got = scores[(scores.rm == "more") & (scores.test == test)].margin.to_numpy()
+        np.testing.assert_allclose(got, expected, atol=1e-5)

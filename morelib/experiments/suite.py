@@ -95,13 +95,31 @@ def _build(path: Path, config: RMTrainingConfig, sources: Sequence[Any]) -> Path
 
 
 def load_suite_model(folder: Path | None, base: RMTrainingConfig):
-    """(model, tokenizer) for a suite entry; ``None`` gives the untrained *Raw* RM."""
+    """(model, tokenizer) for a suite entry; ``None`` gives the untrained *Raw* RM.
+
+    When the suite trains with the frozen-prefix cache (``base.prefix_cache``), the model scores
+    through the same shared cache: its frozen lower layers are the base model's, so every RM of
+    the suite reuses one prefix pass per text (a model whose prefix weights differ gets its own
+    fingerprint and never hits another's entries; scores are unchanged).
+
+    Example:
+        >>> rm, tok = load_suite_model(None, RMTrainingConfig(model="tiny-llama",
+        ...     trainable_top_layers=1, prefix_cache=True))
+        >>> rm.prefix_runner.k
+        1
+    """
     from morelib.models import RewardModel, load_reward_model, load_tokenizer
+    from morelib.models.prefix_cache import enable_prefix_cache
+    from morelib.models.prefix_store import shared_prefix_cache
 
     if folder is None:
-        model = RewardModel.from_name(base.model, seed=base.seed)
-        return model, load_tokenizer(base.model)
-    return load_reward_model(folder), load_tokenizer(folder)
+        model, tok = RewardModel.from_name(base.model, seed=base.seed), load_tokenizer(base.model)
+    else:
+        model, tok = load_reward_model(folder), load_tokenizer(folder)
+    if base.prefix_cache:
+        enable_prefix_cache(model, base.trainable_top_layers,
+                            shared_prefix_cache(base.prefix_cache_dir or None))
+    return model.eval(), tok
 
 
 def score_suite(cache: RunCache, models: Mapping[str, Path | None], base: RMTrainingConfig,
