@@ -1,0 +1,64 @@
+"""MORE's λ over training and the head-gradient cosines between sources, from a suite RM's
+``lambda_history.jsonl``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+def lambda_history(model_folder: str | Path | None) -> pd.DataFrame:
+    """The training history (λ, losses, head-gradient norms and cosines per step) of a suite RM:
+    ``<entry>/lambda_history.jsonl`` beside ``<entry>/model``; empty when absent."""
+    if model_folder is None:
+        return pd.DataFrame()
+    path = Path(model_folder).parent / "lambda_history.jsonl"
+    if not path.exists():
+        return pd.DataFrame()
+    with open(path) as f:
+        return pd.DataFrame([json.loads(line) for line in f if line.strip()])
+
+
+def lambda_long(history: pd.DataFrame, prefix: str = "lambda/") -> pd.DataFrame:
+    """``step, source, lambda`` rows from a history's ``lambda/<source>`` columns (averaged over
+    the micro-batches of a step).
+
+    Example:
+        >>> h = pd.DataFrame({"step": [0, 0, 1], "lambda/a": [.2, .4, .5], "lambda/b": [.8, .6, .5]})
+        >>> lambda_long(h).round(2).values.tolist()
+        [[0, 'a', 0.3], [0, 'b', 0.7], [1, 'a', 0.5], [1, 'b', 0.5]]
+    """
+    cols = [c for c in history.columns if c.startswith(prefix)]
+    if not cols:
+        return pd.DataFrame(columns=["step", "source", "lambda"])
+    long = history.melt(id_vars="step", value_vars=cols, var_name="source", value_name="lambda")
+    long["source"] = long.source.str[len(prefix):]
+    return long.groupby(["step", "source"], sort=False)["lambda"].mean().reset_index() \
+        .sort_values(["step", "source"], kind="stable").reset_index(drop=True)
+
+
+def lambda_summary(history: pd.DataFrame) -> pd.DataFrame:
+    """Per source: mean λ over training, over its first and last quarter of steps, and the
+    mean λ-free head-gradient cosine with the other sources. Columns: ``source, lambda_mean,
+    lambda_first, lambda_last, uniform, mean_cosine``."""
+    long = lambda_long(history)
+    if long.empty:
+        return pd.DataFrame(columns=["source", "lambda_mean", "lambda_first", "lambda_last",
+                                     "uniform", "mean_cosine"])
+    steps = np.sort(long.step.unique())
+    q = max(1, len(steps) // 4)
+    first, last = set(steps[:q]), set(steps[-q:])
+    k = long.source.nunique()
+    rows = []
+    for src, part in long.groupby("source", sort=False):
+        cos = [history[c].mean() for c in history.columns
+               if c.startswith("cosine/") and src in c[len("cosine/"):].split("~")]
+        rows.append({"source": src, "lambda_mean": part["lambda"].mean(),
+                     "lambda_first": part[part.step.isin(first)]["lambda"].mean(),
+                     "lambda_last": part[part.step.isin(last)]["lambda"].mean(),
+                     "uniform": 1.0 / k,
+                     "mean_cosine": float(np.nanmean(cos)) if cos else np.nan})
+    return pd.DataFrame(rows)
