@@ -1,6 +1,7 @@
 """Time the calibration metrics: calibration_summary on 1e6 pairs, bootstrap on 2,000 pairs.
 
-Run: .venv/bin/python bench/bench_calibration.py   (prints best-of-3 wall times; no assertions)
+Run: .venv/bin/python bench/bench_calibration.py   (prints best-of-3 wall times; exit status 1
+if calibration_summary on 10⁶ pairs takes 1 s or more: the issue's bound)
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ def best_of(fn, repeats: int = 3) -> float:
     return min(times)
 
 
-def main() -> None:
+def main() -> int:
     rng = np.random.default_rng(0)
     n = 1_000_000
     logit = rng.normal(0.5, 2.0, n)
@@ -31,6 +32,7 @@ def main() -> None:
 
     print(f"ece, 1e6 pairs:                              {best_of(lambda: ece(margins)):.3f} s")
     t = best_of(lambda: calibration_summary(margins, labels))
+    summary_time = t
     print(f"calibration_summary (13 metrics), 1e6 pairs: {t:.3f} s")
     t = best_of(lambda: calibration_summary(margins, labels, p_true))
     print(f"calibration_summary with p_true, 1e6 pairs:  {t:.3f} s")
@@ -40,7 +42,10 @@ def main() -> None:
     print(f"bootstrap_ece, 1,000 x 2,000 pairs:          {t:.3f} s")
     t = best_of(lambda: paired_bootstrap_ece(small, small_b, labels[:2000], n_boot=1000))
     print(f"paired_bootstrap_ece, 1,000 x 2,000 pairs:   {t:.3f} s")
+    ok = summary_time < 1.0
+    print(f"bound (all calibration metrics on 1e6 pairs under 1 s): {'met' if ok else 'MISSED'}")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

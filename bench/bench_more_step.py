@@ -3,7 +3,7 @@
 Both strategies run through the same ``RewardTrainer.training_step`` (forward, weighting, loss,
 backward) plus an optimiser step, on the same model weights and the same batches; steps are
 interleaved (MORE, MultiTask, MORE, ...) so machine noise hits both alike, and the ratio of
-medians is printed. Bound from the issue: at most 1.05 on a 2-core CPU.
+medians is printed. Bound from the issue: at most 1.05 on a 2-core CPU (exit status 1 if missed).
 
     python bench/bench_more_step.py [--model sentence-transformers/all-MiniLM-L6-v2] [--rounds 12]
 """
@@ -27,7 +27,7 @@ from morelib.training.trainer import RewardTrainer
 from morelib.weighting import make_weighting
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="sentence-transformers/all-MiniLM-L6-v2")
     parser.add_argument("--rounds", type=int, default=12)
@@ -77,8 +77,10 @@ def main() -> None:
     print(f"model={args.model} pairs/step={args.groups * len(sources)} "
           f"max_length={args.max_length} threads={torch.get_num_threads()}")
     print(f"median step: MORE {more * 1000:.1f} ms, MultiTask {mean * 1000:.1f} ms")
-    print(f"MORE / MultiTask step time ratio: {more / mean:.3f} (bound: <= 1.05)")
+    print(f"MORE / MultiTask step time ratio: {more / mean:.3f} (bound: <= 1.05: "
+          f"{'met' if more / mean <= 1.05 else 'MISSED'})")
+    return 0 if more / mean <= 1.05 else 1
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

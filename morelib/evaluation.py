@@ -1,7 +1,9 @@
 """Score preference pairs with a reward model and tabulate accuracy and calibration per source.
 
-Scoring is batched with dynamic padding and length bucketing (texts sorted by length, scored,
-then returned in the original order), through the code path used in training:
+Scoring is batched with dynamic padding and length bucketing (texts tokenised once, sorted by
+their token counts, each batch padded to its longest row, scores returned in the original
+order; ``bench/bench_scoring.py`` measures it against padding to the maximum length), through
+the code path used in training:
 ``[BOS] + prompt + response + [EOS]`` (what :func:`morelib.models.encode_pairs` builds row by
 row) and ``RewardModel.forward``.
 
@@ -26,7 +28,7 @@ import torch
 
 from morelib.calibration import calibration_summary
 from morelib.data.schema import PreferencePair
-from morelib.models import encode_texts
+from morelib.models import encode_rows, pad_rows
 
 #: A scorer maps a list of pairs to their margins r(chosen) - r(rejected).
 Scorer = Callable[[Sequence[PreferencePair]], np.ndarray]
@@ -53,9 +55,10 @@ def length_buckets(pairs: Sequence[PreferencePair], batch_size: int) -> list[lis
 def score_texts(model: torch.nn.Module, tokenizer: Any, prompts: Sequence[str],
                 responses: Sequence[str], batch_size: int = 16, max_length: int = 512
                 ) -> np.ndarray:
-    """Rewards of ``prompt + response`` texts (float64 ``[N]``), batched longest first through
-    :func:`morelib.models.encode_texts` and the RM's forward: the one scoring path that
-    evaluation and best-of-n selection share (and training's, row for row).
+    """Rewards of ``prompt + response`` texts (float64 ``[N]``), tokenised once by
+    :func:`morelib.models.encode_rows`, batched longest first by token count, each batch padded
+    to its longest row (:func:`morelib.models.pad_rows`), through the RM's forward: the one
+    scoring path that evaluation and best-of-n selection share (and training's, row for row).
 
     Example:
         >>> from morelib.models import RewardModel, load_tokenizer
@@ -71,8 +74,9 @@ def score_texts(model: torch.nn.Module, tokenizer: Any, prompts: Sequence[str],
     model.eval()
     device = next(model.parameters()).device
     try:
-        for batch in _buckets([len(t) for t in texts], batch_size):
-            enc = encode_texts(tokenizer, [texts[i] for i in batch], max_length=max_length)
+        rows = encode_rows(tokenizer, texts, max_length) if texts else []
+        for batch in _buckets([len(row) for row in rows], batch_size):
+            enc = pad_rows(tokenizer, [rows[i] for i in batch])
             out = model(input_ids=enc["input_ids"].to(device),
                         attention_mask=enc["attention_mask"].to(device))
             rewards[batch] = out.rewards.float().cpu().numpy()

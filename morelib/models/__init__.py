@@ -27,12 +27,12 @@ from morelib.models.reward_model import RewardModel, RewardOutput
 from morelib.models.saving import load_reward_model, save_reward_model
 from morelib.models.special_tokens import RMTokens, prepare_tokenizer, rm_tokens
 from morelib.models.tiny import TINY_MODELS
-from morelib.models.tokenize import encode_pairs, encode_texts
+from morelib.models.tokenize import encode_pairs, encode_rows, encode_texts, pad_rows
 
 __all__ = [
     "ModelNotFoundError", "RMTokens", "ResolvedModel", "RewardModel", "RewardOutput",
-    "TINY_MODELS", "apply_lora", "default_target_modules", "encode_pairs", "encode_texts",
-    "is_lora", "last_token_index", "load_backbone", "load_reward_model", "load_tokenizer",
-    "models_mode", "pool_last", "position_ids_from_mask", "prepare_tokenizer", "resolve_model",
-    "rm_tokens", "save_reward_model",
+    "TINY_MODELS", "apply_lora", "default_target_modules", "encode_pairs", "encode_rows",
+    "encode_texts", "is_lora", "last_token_index", "load_backbone", "load_reward_model",
+    "load_tokenizer", "models_mode", "pad_rows", "pool_last", "position_ids_from_mask",
+    "prepare_tokenizer", "resolve_model", "rm_tokens", "save_reward_model",
 ]

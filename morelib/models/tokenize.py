@@ -31,7 +31,8 @@ from morelib.models.special_tokens import rm_tokens
 
 def encode_texts(tokenizer: Any, texts: Sequence[str], max_length: int = 512,
                  padding_side: str | None = None) -> dict[str, torch.Tensor]:
-    """Encode full RM texts into ``input_ids`` and ``attention_mask`` (``[N, L]``, long).
+    """Encode full RM texts into ``input_ids`` and ``attention_mask`` (``[N, L]``, long):
+    :func:`encode_rows` then :func:`pad_rows`.
 
     Args:
         tokenizer: a tokenizer prepared by :func:`morelib.models.prepare_tokenizer` (as
@@ -52,10 +53,23 @@ def encode_texts(tokenizer: Any, texts: Sequence[str], max_length: int = 512,
         >>> encode_texts(tok, ["a b", "a"], padding_side="left")["attention_mask"].tolist()
         [[1, 1, 1, 1], [0, 1, 1, 1]]
     """
+    return pad_rows(tokenizer, encode_rows(tokenizer, texts, max_length), padding_side)
+
+
+def encode_rows(tokenizer: Any, texts: Sequence[str], max_length: int = 512) -> list[list[int]]:
+    """Unpadded token ids of RM texts: ``[BOS] + text + [EOS]``, the text's last tokens kept.
+
+    Scoring tokenises once, sorts the rows by their token counts and pads each batch with
+    :func:`pad_rows` (length bucketing by tokens, not characters). Arguments and errors as
+    :func:`encode_texts`.
+
+    Example:
+        >>> from morelib.models import load_tokenizer
+        >>> tok = load_tokenizer("tiny-bert")
+        >>> [len(row) for row in encode_rows(tok, ["a b c", "a"])]
+        [5, 3]
+    """
     tokens = rm_tokens(tokenizer)
-    side = padding_side or tokenizer.padding_side
-    if side not in ("left", "right"):
-        raise ValueError(f"padding_side must be 'left' or 'right', got {side!r}")
     prefix = [] if tokens.bos_id is None else [tokens.bos_id]
     suffix = [] if tokens.eos_id is None else [tokens.eos_id]
     room = max_length - len(prefix) - len(suffix)
@@ -70,8 +84,28 @@ def encode_texts(tokenizer: Any, texts: Sequence[str], max_length: int = 512,
     if any(tokens.pad_id in ids for ids in encoded):
         raise ValueError(f"the pad token {tokens.pad_token!r} occurs in an encoded text; "
                          "pooling and HF-compatible scoring would be wrong (see D4)")
-    length = max(len(row) for row in rows)
-    input_ids = torch.full((len(rows), length), tokens.pad_id, dtype=torch.long)
+    return rows
+
+
+def pad_rows(tokenizer: Any, rows: Sequence[Sequence[int]], padding_side: str | None = None,
+             length: int | None = None) -> dict[str, torch.Tensor]:
+    """Pad token id rows with the tokenizer's dedicated pad token into ``input_ids`` and
+    ``attention_mask`` (``[N, length]``; default: the longest row, i.e. dynamic padding).
+
+    Example:
+        >>> from morelib.models import load_tokenizer
+        >>> tok = load_tokenizer("tiny-bert")
+        >>> pad_rows(tok, [[2, 5, 3], [2, 3]], length=4)["attention_mask"].tolist()
+        [[1, 1, 1, 0], [1, 1, 0, 0]]
+    """
+    side = padding_side or tokenizer.padding_side
+    if side not in ("left", "right"):
+        raise ValueError(f"padding_side must be 'left' or 'right', got {side!r}")
+    longest = max(len(row) for row in rows)
+    length = longest if length is None else length
+    if length < longest:
+        raise ValueError(f"length={length} is shorter than the longest row ({longest})")
+    input_ids = torch.full((len(rows), length), rm_tokens(tokenizer).pad_id, dtype=torch.long)
     attention_mask = torch.zeros((len(rows), length), dtype=torch.long)
     for i, row in enumerate(rows):
         span = slice(length - len(row), length) if side == "left" else slice(0, len(row))

@@ -5,9 +5,11 @@ loss softplus(−m) = −log σ(m), and its gradient with respect to the head is
 
     ∂loss/∂w = −σ(−m) · (z_c − z_r).
 
-:func:`head_gradients` averages these per source with ``index_add`` (any number of pairs per
-source per batch, unlike the authors' row-i-is-source-i assumption, D9), on the features'
-device, in at least float32, without autograd, copies of the head or host syncs.
+:func:`head_gradients` averages these per source (any number of pairs per source per batch,
+unlike the authors' row-i-is-source-i assumption, D9), on the features' device, in at least
+float32, without autograd, copies of the head or host syncs: about ten tensor operations, the
+per-source means being one [K, B] × [B, h] matmul with an averaging matrix. Source indices
+outside [0, K) count for no source.
 
 Example:
     >>> import torch
@@ -48,8 +50,8 @@ def _compute_dtype(dtype: torch.dtype) -> torch.dtype:
 
 def no_autocast(device: torch.device) -> contextlib.AbstractContextManager:
     """Disable autocast on ``device`` (the trainer's bf16 autocast would run our fp32 matmuls in
-    bf16); a no-op context for device types without autocast."""
-    if torch.amp.is_autocast_available(device.type):
+    bf16); a no-op context where autocast is off or unavailable (entering one costs µs)."""
+    if torch.amp.is_autocast_available(device.type) and torch.is_autocast_enabled(device.type):
         return torch.autocast(device.type, enabled=False)
     return contextlib.nullcontext()
 
@@ -65,7 +67,8 @@ def head_gradients(features_chosen: torch.Tensor, features_rejected: torch.Tenso
             here). Under bf16/fp16 the arithmetic runs in float32.
         head_weight: the full (unsharded) head weight, [h] or [1, h]; ``None`` when
             ``margins`` is given.
-        source_index: long [B], values in [0, n_sources). Not range-checked (that would sync).
+        source_index: long [B], values in [0, n_sources). Not range-checked (that would sync):
+            a pair with another value counts for no source.
         n_sources: K.
         margins: optional r_chosen − r_rejected [B] as the model computed them. The head weight
             only enters through the margin, so passing the margins instead serves a head that is
@@ -115,20 +118,33 @@ def _head_gradients(features_chosen: torch.Tensor, features_rejected: torch.Tens
     n_pairs, hidden = features_chosen.shape
     device = features_chosen.device
     dtype = _compute_dtype(features_chosen.dtype)
-    delta = features_chosen.detach().to(dtype) - features_rejected.detach().to(dtype)
+    # signs folded into the operands: −Δz, −m, and −σ(−m)·Δz = σ(−m)·(−Δz), no negations
+    neg_delta = features_rejected.detach().to(dtype) - features_chosen.detach().to(dtype)
     if margins is None:
-        w = head_weight.detach().reshape(hidden).to(device=device, dtype=dtype)
-        margin = delta @ w
+        assert head_weight is not None  # checked by head_gradients
+        neg_margin = neg_delta @ head_weight.detach().reshape(hidden).to(device=device,
+                                                                          dtype=dtype)
     else:
-        margin = margins.detach().to(device=device, dtype=dtype)
-    # one scatter of [−σ(−m)·Δz, softplus(−m), 1] per pair gives sums, loss sums and counts
-    rows = torch.cat([-torch.sigmoid(-margin).unsqueeze(1) * delta,
-                      F.softplus(-margin).unsqueeze(1), torch.ones_like(margin).unsqueeze(1)], 1)
-    index = source_index.to(device=device, dtype=torch.long)
-    sums = torch.zeros(n_sources, hidden + 2, device=device, dtype=dtype).index_add_(0, index, rows)
-    counts = sums[:, -1]
-    means = sums[:, :-1] / counts.clamp_min(1.0).unsqueeze(1)
-    return HeadGradients(means[:, :-1], means[:, -1], counts)
+        neg_margin = -margins.detach().to(device=device, dtype=dtype)
+    # per-source means as one [K, B] averaging matrix (row i: 1/n_i on source i's pairs)
+    member = (source_index.to(device=device).unsqueeze(0)
+              == _source_ids(n_sources, device).unsqueeze(1)).to(dtype)
+    counts = member.sum(1)
+    member = member / counts.clamp_min(1.0).unsqueeze(1)
+    grads = (member * torch.sigmoid(neg_margin)) @ neg_delta
+    return HeadGradients(grads, member @ F.softplus(neg_margin), counts)
+
+
+_SOURCE_IDS: dict[tuple[int, torch.device], torch.Tensor] = {}
+
+
+def _source_ids(n_sources: int, device: torch.device) -> torch.Tensor:
+    """``arange(K)`` on ``device``, made once (one allocation fewer per step)."""
+    key = (n_sources, device)
+    ids = _SOURCE_IDS.get(key)
+    if ids is None:
+        ids = _SOURCE_IDS[key] = torch.arange(n_sources, device=device)
+    return ids
 
 
 def all_reduce_source_stats(grads: torch.Tensor, losses: torch.Tensor, counts: torch.Tensor,

@@ -9,7 +9,10 @@ the weights of the shortest vector in the vectors' convex hull. Optimality (KKT)
 
 Methods (``method=``):
 
-* ``"corrective"`` (default): the authors' start (the best pair in closed form) and Frank–Wolfe
+* ``"corrective"`` (default): first two shortcuts, each one direct solve of a support's KKT
+  system, accepted only if it passes the stopping rule below: the ``support`` hint (MORE passes
+  the previous step's) and all sources (the optimum is often interior). Otherwise the authors'
+  start (the best pair in closed form) and Frank–Wolfe
   steps with exact line search, each followed by a *fully corrective* step that re-optimises λ
   over the affine hull of the current support (the small KKT system, solved by least squares so
   that singular Grams and duplicated vectors are fine), dropping any weight that would turn
@@ -55,7 +58,8 @@ class MinNormResult:
     Attributes:
         weights: λ, float64 [K], on the simplex (zeros for inactive sources).
         value: λᵀGλ on the input's scale.
-        iterations: Frank–Wolfe steps taken (0 when the best pair or a trivial case ended it).
+        iterations: Frank–Wolfe steps taken (0 when a support shortcut, the best pair or a
+            trivial case ended it).
         kkt_violation: max(μ − min_i (Gλ)_i, max_{λ_i>0} |(Gλ)_i − μ|) over active i,
             relative to max_i G_ii (0 at the exact optimum).
     """
@@ -164,8 +168,47 @@ def _kkt_violation(G: np.ndarray, lam: np.ndarray) -> float:
     return float(max(mu - Gl.min(), on_support, 0.0))
 
 
-def _solve(G: np.ndarray, method: str, max_iter: int, tol: float) -> tuple[np.ndarray, int]:
+def _support_optimum(G: np.ndarray, support: np.ndarray) -> np.ndarray | None:
+    """λ on ``support`` (bool [K]) if that support holds the optimum, else ``None``.
+
+    One direct solve of the support's bordered KKT system; the answer is accepted only when the
+    solve is accurate, the weights are non-negative and the Frank–Wolfe duality gap meets the
+    corrective method's stopping rule, so an accepted λ is the optimum that method would reach
+    (the unique one: a regular bordered system means affinely independent vectors).
+    """
+    S = np.flatnonzero(support)
+    m = len(S)
+    if m < 2:
+        return None
+    A = np.ones((m + 1, m + 1))
+    A[:m, :m] = G if m == len(G) else G[np.ix_(S, S)]
+    A[m, m] = 0.0
+    b = np.zeros(m + 1)
+    b[m] = 1.0
+    try:
+        x = np.linalg.solve(A, b)
+    except np.linalg.LinAlgError:
+        return None
+    if not (np.abs(A @ x - b).max() <= 1e-12 * (1.0 + np.abs(x).max()) and x[:m].min() >= 0.0):
+        return None
+    lam = np.zeros(G.shape[0])
+    lam[S] = x[:m] / x[:m].sum()
+    Gl = G @ lam
+    return lam if lam @ Gl - Gl.min() <= _GAP_TOL else None
+
+
+def _solve(G: np.ndarray, method: str, max_iter: int, tol: float,
+           support: np.ndarray | None = None) -> tuple[np.ndarray, int]:
     paper = method == "paper"
+    if method == "corrective" and len(G) >= 3:
+        # shortcuts, each certified by the KKT check: the hinted support (e.g. the previous
+        # step's, as λ moves slowly in training), then every source
+        every = np.ones(len(G), bool)
+        hinted = () if support is None or support.all() else (support,)
+        for candidate in hinted + (every,):
+            lam = _support_optimum(G, candidate)
+            if lam is not None:
+                return lam, 0
     lam = _best_pair(G, paper_clamps=paper)
     if len(lam) < 3:
         return lam, 0
@@ -189,21 +232,22 @@ def _solve(G: np.ndarray, method: str, max_iter: int, tol: float) -> tuple[np.nd
 def _as_gram(gram: Any) -> np.ndarray:
     if hasattr(gram, "detach"):  # torch tensor, any device: one small copy to the CPU
         gram = gram.detach().to("cpu").double().numpy()
-    G = np.array(gram, dtype=np.float64)
+    G = np.asarray(gram, dtype=np.float64)
     if G.ndim != 2 or G.shape[0] != G.shape[1] or G.shape[0] == 0:
         raise ValueError(f"gram must be a non-empty square K×K matrix, got shape {G.shape}")
-    if not np.all(np.isfinite(G)):
+    if not np.isfinite(G).all():
         raise ValueError("gram contains NaN or infinite values (non-finite head gradients or "
                          "losses upstream)")
-    G = 0.5 * (G + G.T)
-    diag = np.diag(G)
-    if diag.min() < -1e-10 * max(np.abs(G).max(), 1e-300):
+    G = 0.5 * (G + G.T)  # a new array: the caller's is never modified
+    low = G.diagonal().min()
+    if low < 0.0 and low < -1e-10 * max(np.abs(G).max(), 1e-300):
         raise ValueError("gram has a negative diagonal entry: not a Gram matrix")
     return G
 
 
 def min_norm_solve(gram: Any, max_iter: int = 1000, tol: float = 1e-5, *,
-                   active: Any = None, method: str = "corrective") -> MinNormResult:
+                   active: Any = None, method: str = "corrective",
+                   support: Any = None) -> MinNormResult:
     """Solve the min-norm problem and report iterations and the KKT residual.
 
     Args:
@@ -212,6 +256,8 @@ def min_norm_solve(gram: Any, max_iter: int = 1000, tol: float = 1e-5, *,
         tol: L1 step threshold of the ``"fw"`` and ``"paper"`` methods (authors' 1e-5).
         active: optional boolean [K]; inactive sources get weight 0 and are left out.
         method: ``"corrective"`` (exact, default), ``"fw"`` or ``"paper"`` (module docstring).
+        support: optional boolean [K], a guess of the optimum's support (e.g. the previous
+            step's λ > 0) that ``"corrective"`` tries first; a wrong guess only costs one solve.
 
     Example:
         >>> import numpy as np
@@ -233,20 +279,22 @@ def min_norm_solve(gram: Any, max_iter: int = 1000, tol: float = 1e-5, *,
     idx = np.flatnonzero(mask)
     if len(idx) == 0:
         raise ValueError("no active source: nothing to weight")
-    Gs = G[np.ix_(idx, idx)]
-    scale = float(np.diag(Gs).max())
+    Gs = G if len(idx) == K else G[np.ix_(idx, idx)]
+    scale = float(Gs.diagonal().max())
     iterations = 0
     if len(idx) == 1:
         lam_s = np.ones(1)
     elif scale <= 0.0:  # every vector is zero: every λ is optimal, take the uniform one
         lam_s = np.full(len(idx), 1.0 / len(idx))
     else:
-        lam_s, iterations = _solve(Gs / scale, method, max_iter, tol)
+        hint = None if support is None else np.asarray(support, bool).reshape(-1)[idx]
+        Gn = Gs / scale
+        lam_s, iterations = _solve(Gn, method, max_iter, tol, hint)
         lam_s = np.maximum(lam_s, 0.0)
         lam_s /= lam_s.sum()
     weights = np.zeros(K)
     weights[idx] = lam_s
-    kkt = _kkt_violation(Gs / scale, lam_s) if scale > 0 else 0.0
+    kkt = _kkt_violation(Gn, lam_s) if scale > 0 and len(idx) > 1 else 0.0
     return MinNormResult(weights, float(lam_s @ Gs @ lam_s), iterations, kkt)
 
 

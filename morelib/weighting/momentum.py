@@ -139,14 +139,21 @@ class GradientEMA:
         if self.buffer.shape != grads.shape:
             raise ValueError(f"EMA buffers are {tuple(self.buffer.shape)}, gradients "
                              f"{tuple(grads.shape)}")
-        buffer = self.buffer.to(device=grads.device, dtype=grads.dtype)
-        updates = self.updates.to(grads.device)
-        present = present.to(grads.device).bool()
-        blended = torch.lerp(buffer, grads, self.alpha)  # (1 − α)·m + α·g
+        device = grads.device
+        buffer = self.buffer
+        if buffer.device != device or buffer.dtype != grads.dtype:  # .to costs µs even as no-op
+            buffer = buffer.to(device=device, dtype=grads.dtype)
+        updates = self.updates if self.updates.device == device else self.updates.to(device)
+        if present.device != device or present.dtype != torch.bool:
+            present = present.to(device).bool()
         if self.init == "first":
+            blended = torch.lerp(buffer, grads, self.alpha)  # (1 − α)·m + α·g
             blended = torch.where((updates == 0).unsqueeze(1), grads, blended)
-        self.buffer = torch.where(present.unsqueeze(1), blended, buffer)
-        self.updates = updates + present.long()
+            self.buffer = torch.where(present.unsqueeze(1), blended, buffer)
+        else:  # weight α where present, 0 (the buffer itself, exactly) where absent
+            weight = present.unsqueeze(1).to(grads.dtype) * self.alpha
+            self.buffer = torch.lerp(buffer, grads, weight)
+        self.updates = updates + present  # bool promotes to long
         return self.buffer
 
     def state_dict(self) -> dict[str, Any]:

@@ -151,10 +151,13 @@ class MoreWeighting:
     1. ``sync=True`` and ``torch.distributed`` initialised: all-reduce sums and counts, so every
        rank has global-batch means and computes the same λ (authors: per-rank λ, D7);
     2. EMA over the sources present (:class:`~morelib.weighting.momentum.GradientEMA`);
-    3. one Gram matrix of the batch gradients and the EMA buffers on the device, moved to the
-       CPU with the losses and counts in ONE transfer (the step's only host sync);
+    3. the K×K Gram matrices of the batch gradients and of the EMA buffers on the device,
+       moved to the CPU with the losses and counts in ONE transfer (the step's only host sync);
     4. normalise the Gram (divisors d: Ĝ = G / ddᵀ, same as normalising the vectors) and solve
-       the min-norm problem over the sources present; absent sources get λ = 0.
+       the min-norm problem over the sources present; absent sources get λ = 0. The previous
+       step's support (λ > 0) is the solver's first guess: one small linear solve when it is
+       still right, which the KKT check decides (it is saved in ``state_dict``, so a resumed
+       run takes the same path).
 
     ``last_diagnostics`` (built lazily) holds per source i: ``lambda/i``, ``grad_norm/i`` (this
     batch), ``ema_norm/i``, and per pair ``cos/i-j`` (this batch's gradients) and
@@ -188,6 +191,7 @@ class MoreWeighting:
         self.ema = GradientEMA(n_sources, alpha=alpha, init=init, seed=seed)
         self.steps = 0
         self._cpu: dict[str, Any] | None = None
+        self._support: np.ndarray | None = None  # last λ > 0: the solver's first guess
 
     def weights(self, stats: Any) -> torch.Tensor:
         """λ [K] (float32, on the gradients' device) for this micro-step; updates the EMA.
@@ -207,26 +211,29 @@ class MoreWeighting:
         self.steps += 1
         dtype = torch.float32 if grads.device.type == "mps" else torch.float64
         with no_autocast(grads.device):
-            vectors = torch.cat([grads, momentum]).to(dtype)
-            packed = torch.cat([(vectors @ vectors.T).flatten(), losses.to(dtype),
-                                counts.to(dtype)])
+            # two K×K Grams (the batch's, for diagnostics; the EMA's, for the solver), not one
+            # 2K×2K Gram whose cross terms nobody reads
+            g, m = grads.to(dtype), momentum.to(dtype)
+            # cat promotes the float32 losses and counts to the Grams' dtype
+            packed = torch.cat([(g @ g.T).flatten(), (m @ m.T).flatten(), losses, counts])
         host = packed.cpu().numpy()  # the one device -> host transfer of the step
-        n = 4 * K * K
-        gram2, host_losses, present_np = host[:n].reshape(2 * K, 2 * K), host[n:n + K], \
-            host[n + K:] > 0
-        gram_m = gram2[K:, K:]
+        n = K * K
+        gram_raw, gram_m = host[:n].reshape(K, K), host[n:2 * n].reshape(K, K)
+        host_losses, present_np = host[2 * n:2 * n + K], host[2 * n + K:] > 0
         d = gradient_normalizers(np.diagonal(gram_m), host_losses, self.normalize, present_np)
         gram_hat = gram_m / np.outer(d, d)
-        result = None
+        result, hint = None, self._support
         if present_np.any():
             result = min_norm_solve(gram_hat, self.max_iter, self.tol, active=present_np,
-                                    method=self.method)
+                                    method=self.method, support=hint)
             lam = result.weights
+            self._support = lam > 0  # the next step's first guess (λ moves slowly)
         else:
             lam = np.full(K, 1.0 / K)
-        self._cpu = {"lambda": lam, "gram_raw": gram2[:K, :K], "gram_hat": gram_hat,
-                     "gram_m": gram_m, "present": present_np, "result": result}
-        return torch.from_numpy(lam.astype(np.float32)).to(grads.device, non_blocking=True)
+        self._cpu = {"lambda": lam, "gram_raw": gram_raw, "gram_hat": gram_hat,
+                     "gram_m": gram_m, "present": present_np, "result": result, "hint": hint}
+        out = torch.from_numpy(lam.astype(np.float32))
+        return out if grads.device.type == "cpu" else out.to(grads.device, non_blocking=True)
 
     @property
     def last_diagnostics(self) -> dict[str, float]:
@@ -254,8 +261,10 @@ class MoreWeighting:
 
     def state_dict(self) -> dict[str, Any]:
         """EMA buffers, per-source update counts, step count and settings (torch.save-able)."""
+        support = None if self._support is None else torch.from_numpy(self._support.copy())
         return {"n_sources": self.n_sources, "steps": self.steps, "alpha": self.ema.alpha,
-                "normalize": self.normalize, "init": self.ema.init, **self.ema.state_dict()}
+                "normalize": self.normalize, "init": self.ema.init, "support": support,
+                **self.ema.state_dict()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         if state.get("n_sources") != self.n_sources:
@@ -263,6 +272,8 @@ class MoreWeighting:
                              f"run has {self.n_sources}")
         self.ema.load_state_dict(state)
         self.steps = int(state["steps"])
+        support = state.get("support")  # absent from older checkpoints
+        self._support = None if support is None else support.numpy().astype(bool)
 
 
 def make_weighting(name: str, n_sources: int, sizes: Sequence[float] | None = None,
