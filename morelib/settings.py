@@ -5,9 +5,14 @@
 notebooks that need it skip cleanly.
 
 Example:
-    >>> import os; os.environ.pop("MORELIB_DATA_DIR", None) and None
+    >>> import os
+    >>> saved = os.environ.pop("MORELIB_DATA_DIR", None)
     >>> data_dir() is None
     True
+    >>> os.environ["MORELIB_DATA_DIR"] = "/no/such/folder"; data_dir() is None
+    True
+    >>> if saved is None: _ = os.environ.pop("MORELIB_DATA_DIR")
+    ... else: os.environ["MORELIB_DATA_DIR"] = saved
 """
 
 from __future__ import annotations

@@ -4,6 +4,10 @@ End to end with the real notebook 01 (smoke defaults: tiny RMs on simulator data
 checkout: the first run is killed with SIGKILL (no clean-up code runs) as soon as two RMs of the
 suite are marked done in the run cache; the second run must finish, write the report, and leave
 those two cache entries untouched (same completion marker, same weights file).
+
+The kill takes the runner *and* its Jupyter kernel, as a crash or ``kill -9`` of the whole job
+would: jupyter_client starts kernels in a session of their own, so killing the runner's process
+group alone leaves the kernel training on (and racing the second run).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 pytestmark = pytest.mark.slow
@@ -61,8 +66,7 @@ def test_killed_reproduce_resumes_without_retraining_finished_rms(project):
             assert time.time() < deadline, "no RM finished in time"
             time.sleep(0.2)
     finally:
-        os.killpg(first.pid, signal.SIGKILL)  # the runner and its kernel, mid-suite
-        first.wait()
+        _kill_tree(first)  # the runner and its kernel, mid-suite
         first.stdout.close()
     finished = {p.parent: (p.read_bytes(), _weights_mtime(p.parent)) for p in _done(project)}
     assert len(finished) >= KILL_AFTER_DONE
@@ -80,6 +84,23 @@ def test_killed_reproduce_resumes_without_retraining_finished_rms(project):
     trained_again = log.count(": training")
     total = len(_done(project))
     assert trained_again == total - len(finished), log[-3000:]
+
+
+def _kill_tree(process: subprocess.Popen) -> None:
+    """SIGKILL ``process`` and every descendant (the kernel sits in another session)."""
+    try:
+        victims = [psutil.Process(process.pid)]
+        victims += victims[0].children(recursive=True)
+    except psutil.NoSuchProcess:
+        victims = []
+    for victim in victims:
+        try:
+            victim.send_signal(signal.SIGKILL)
+        except psutil.NoSuchProcess:
+            pass
+    process.wait()
+    gone, alive = psutil.wait_procs(victims, timeout=30)
+    assert not alive, f"processes survived SIGKILL: {alive}"
 
 
 def _weights_mtime(entry: Path) -> float:

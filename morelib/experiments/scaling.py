@@ -203,6 +203,22 @@ def model_sizes(models: Sequence[str]) -> pd.DataFrame:
                                        "non_embedding"])
 
 
+def model_label(name: str, sizes: pd.DataFrame | None = None) -> str:
+    """A short panel title for a model of a sweep: the hub name without its organisation, plus
+    its parameter count when ``sizes`` (from :func:`model_sizes`) lists it.
+
+    Example:
+        >>> sizes = pd.DataFrame({"model": ["org/m@layers=2"], "parameters": [15_480_000]})
+        >>> model_label("org/m@layers=2", sizes), model_label("tiny-bert")
+        ('m@layers=2 (15.5M)', 'tiny-bert')
+    """
+    short = name.split("/", 1)[-1] if "/" in name.split("@", 1)[0] else name
+    if sizes is not None and name in set(sizes.model):
+        n = float(sizes.set_index("model").parameters[name])
+        return f"{short} ({n / 1e6:.1f}M)" if n >= 1e5 else f"{short} ({n / 1e3:.0f}k)"
+    return short
+
+
 def findings(metrics: pd.DataFrame, sizes: pd.DataFrame, n_train: int,
              test: str = "H&H") -> list[str]:
     """Sentences computed from :func:`sweep_metrics` (ECE and accuracy on ``test``): whether
