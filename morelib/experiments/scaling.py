@@ -256,10 +256,12 @@ def findings(metrics: pd.DataFrame, sizes: pd.DataFrame, n_train: int,
         if len(mt):
             a, b = last, mt.iloc[-1]
             overlap = a.low <= b.high and b.low <= a.high
-            verdict = ("lower" if a.value < b.value else "not lower")
+            verdict = ("below" if a.value < b.value else "not below")
             out.append(f"{model}, K={last.k}: MORE's ECE {a.value:.4f} [{a.low:.4f}, {a.high:.4f}] "
-                       f"is {verdict} than MultiTask's {b.value:.4f} [{b.low:.4f}, {b.high:.4f}]"
-                       + (" (the 95% intervals overlap)." if overlap else "."))
+                       f"vs MultiTask's {b.value:.4f} [{b.low:.4f}, {b.high:.4f}]: "
+                       + (f"{verdict} as a point estimate, but the 95% intervals overlap, so no "
+                          "difference can be claimed (the trends above are point estimates too)."
+                          if overlap else f"{verdict}, and the 95% intervals do not overlap."))
     sizes_rows = ece[ece.n_train != n_train]
     if len(sizes_rows):
         for (model, scheme), rows in ece[ece.scheme.isin(["MORE", "MultiTask"])
