@@ -98,3 +98,39 @@ def test_bootstrap_rejects_bad_arguments(kwargs):
 def test_bootstrap_needs_outcomes():
     with pytest.raises(ValueError, match="no outcomes"):
         bootstrap_win_rate([])
+
+
+@pytest.mark.parametrize("k,n", [(0, 24), (5, 20), (12, 24), (24, 24), (1, 3)])
+def test_wilson_interval_inverts_the_score_test(k, n):
+    """Independent check: the Wilson bounds are the p where the score statistic
+    |k/n − p| / sqrt(p(1−p)/n) equals z (found by bisection on each side of k/n)."""
+    from statistics import NormalDist
+
+    from morelib.alignment.win_rates import wilson_interval
+
+    z, phat = NormalDist().inv_cdf(0.975), k / n
+    stat = lambda p: abs(phat - p) / np.sqrt(p * (1 - p) / n) - z  # noqa: E731
+
+    def root(lo, hi):  # stat(lo) and stat(hi) of opposite signs
+        for _ in range(200):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if np.sign(stat(mid)) == np.sign(stat(lo)) else (lo, mid)
+        return (lo + hi) / 2
+
+    eps = 1e-15
+    low = 0.0 if k == 0 else root(eps, min(phat, 1 - 1e-12))
+    high = 1.0 if k == n else root(max(phat, 1e-12), 1 - eps)
+    got = wilson_interval(k, n)
+    assert got == pytest.approx((low, high), abs=1e-9)
+
+
+def test_win_table_gives_unseen_categories_a_real_interval():
+    import pandas as pd
+
+    from morelib.alignment.rjs import win_table
+
+    v = pd.DataFrame({"judge": "j", "policy": "p", "prompt_id": range(24),
+                      "winner": ["A"] * 14 + ["tie"] * 10})
+    r = win_table(v, n_boot=200).iloc[0]
+    assert r.lose == 0 and r.lose_low == 0 and r.lose_high == pytest.approx(0.138, abs=1e-3)
+    assert r.win_low < r.win < r.win_high

@@ -243,8 +243,10 @@ def judge_against(judges: Mapping[str, Any], prompts: Sequence[str],
 
 
 def win_table(verdicts: pd.DataFrame, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
-    """Per ``(judge, policy)``: n, win / tie / lose rates (over non-error outcomes) and
-    ``win_half_tie`` = (wins + ties/2)/n, each with a 95 % bootstrap interval over prompts.
+    """Per ``(judge, policy)``: n, win / tie / lose rates (over non-error outcomes) with 95 %
+    Wilson score intervals (honest for a category seen 0 or n times, where a percentile
+    bootstrap collapses to a point), and ``win_half_tie`` = (wins + ties/2)/n with a 95 %
+    percentile-bootstrap interval over prompts.
 
     Example:
         >>> v = pd.DataFrame({"judge": "j", "policy": "p", "prompt_id": range(4),
@@ -253,15 +255,20 @@ def win_table(verdicts: pd.DataFrame, n_boot: int = 1000, seed: int = 0) -> pd.D
         >>> int(r.n), float(r.win), float(r.win_half_tie)
         (4, 0.5, 0.625)
     """
-    from morelib.alignment.win_rates import bootstrap_win_rate, win_rates
+    from morelib.alignment.win_rates import (bootstrap_win_rate, outcome_counts, win_rates,
+                                             wilson_interval)
 
     rows = []
     for (judge, policy), g in verdicts.groupby(["judge", "policy"], sort=False):
         rates, boot = win_rates(g.winner), bootstrap_win_rate(g.winner, n_boot=n_boot, seed=seed)
+        counts = dict(zip(("win", "tie", "lose", "error"), outcome_counts(g.winner).tolist()))
+        valid = counts["win"] + counts["tie"] + counts["lose"]
         row = {"judge": judge, "policy": policy, "n": rates["n"], "errors": rates["errors"]}
-        for m in ("win", "tie", "lose", "win_half_tie"):
-            row[m], row[f"{m}_low"], row[f"{m}_high"] = (boot[m].estimate, boot[m].low,
-                                                         boot[m].high)
+        for m in ("win", "tie", "lose"):
+            row[m] = boot[m].estimate
+            row[f"{m}_low"], row[f"{m}_high"] = wilson_interval(int(counts[m]), int(valid))
+        m = "win_half_tie"
+        row[m], row[f"{m}_low"], row[f"{m}_high"] = boot[m].estimate, boot[m].low, boot[m].high
         rows.append(row)
     return pd.DataFrame(rows)
 
