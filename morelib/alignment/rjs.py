@@ -255,18 +255,16 @@ def win_table(verdicts: pd.DataFrame, n_boot: int = 1000, seed: int = 0) -> pd.D
         >>> int(r.n), float(r.win), float(r.win_half_tie)
         (4, 0.5, 0.625)
     """
-    from morelib.alignment.win_rates import (bootstrap_win_rate, outcome_counts, win_rates,
-                                             wilson_interval)
+    from morelib.alignment.win_rates import bootstrap_win_rate, win_rates, wilson_interval
 
     rows = []
     for (judge, policy), g in verdicts.groupby(["judge", "policy"], sort=False):
         rates, boot = win_rates(g.winner), bootstrap_win_rate(g.winner, n_boot=n_boot, seed=seed)
-        counts = dict(zip(("win", "tie", "lose", "error"), outcome_counts(g.winner).tolist()))
-        valid = counts["win"] + counts["tie"] + counts["lose"]
+        valid = rates["n"] - rates["errors"]
         row = {"judge": judge, "policy": policy, "n": rates["n"], "errors": rates["errors"]}
-        for m in ("win", "tie", "lose"):
+        for m, count in (("win", "wins"), ("tie", "ties"), ("lose", "losses")):
             row[m] = boot[m].estimate
-            row[f"{m}_low"], row[f"{m}_high"] = wilson_interval(int(counts[m]), int(valid))
+            row[f"{m}_low"], row[f"{m}_high"] = wilson_interval(rates[count], valid)
         m = "win_half_tie"
         row[m], row[f"{m}_low"], row[f"{m}_high"] = boot[m].estimate, boot[m].low, boot[m].high
         rows.append(row)
