@@ -28,7 +28,7 @@ from typing import Any
 
 import yaml
 
-from morelib.io import atomic_write_json, atomic_write_text
+from morelib.io import atomic_write_json, atomic_write_text, remove_temporaries
 from morelib.report import SECTION_FILE, project_root  # noqa: F401  (also imported from here)
 
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
@@ -176,6 +176,8 @@ def run_notebooks(root: Path, profile_name: str, output_root: Path, notebooks: l
         raise ProfileError(f"params/{profile_name}.yaml: " + "; ".join(problems))
     out_dir = output_root / profile_name
     (out_dir / "notebooks").mkdir(parents=True, exist_ok=True)
+    for stale in remove_temporaries(out_dir):  # a killed run's (one run per profile at a time)
+        print(f"[reproduce] removed stale temporary {stale}", flush=True)
     commit = git_commit(root)
     effective, seconds, failures = {}, {}, {}
     for i, notebook in enumerate(notebooks, 1):

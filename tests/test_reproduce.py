@@ -124,10 +124,14 @@ def test_subset_run_keeps_the_other_sections_marked_with_their_run(project):
 
 
 @pytest.mark.slow
-def test_stale_failed_copy_is_removed_after_a_success(project):
+def test_stale_failed_copy_and_temporaries_are_removed(project):
     (project / "outputs").mkdir()
     (project / "outputs" / "fail-02").write_text("")
+    stale = project / "outputs" / "mini" / "02_other" / ".headline.json.k2j3.tmp"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("{")  # what a killed atomic writer leaves
     assert reproduce.main(_args("mini", ["02"])) == 1
+    assert not stale.exists()
     failed = project / "outputs" / "mini" / "notebooks" / "02_other.failed.ipynb"
     assert failed.exists()
     (project / "outputs" / "fail-02").unlink()
