@@ -140,30 +140,30 @@ def _poison_forward(monkeypatch, poison):
     monkeypatch.setattr(RewardModel, "forward", poisoned)
 
 
-def test_non_finite_features_under_more_raise_non_finite_loss_error(tmp_path, sim_data,
-                                                                     monkeypatch):
-    """NaN features make NaN head gradients: MORE's solver used to raise its own ValueError."""
-    def nan_features(model, out):
-        out.features = out.features * math.nan
-        out.rewards = out.rewards * math.nan
-        return out
+def _nan_features(model, out):
+    out.features = out.features * math.nan
+    out.rewards = out.rewards * math.nan
+    return out
 
-    _poison_forward(monkeypatch, nan_features)
+
+def _diverge(model, out):
+    if model.training:
+        with torch.no_grad():
+            model.head.weight.fill_(math.inf)
+    return out
+
+
+@pytest.mark.parametrize("poison, cause", [
+    (_nan_features, r"the forward pass overflowed"),
+    (_diverge, r"the model's weights are no longer finite \('head.weight'\): training diverged; "
+               r"lower the learning rate"),
+], ids=["nan-features", "diverged-weights"])
+def test_non_finite_state_under_more_raises_non_finite_loss_error(tmp_path, sim_data,
+                                                                   monkeypatch, poison, cause):
+    """NaN/inf head gradients: MORE's solver used to raise its own ValueError first."""
+    _poison_forward(monkeypatch, poison)
     with pytest.raises(NonFiniteLossError, match=r"non-finite head gradients at step 0 "
-                       r"\(MoreWeighting\).*likely cause: the forward pass overflowed"):
-        train_reward_model(_config("more"), sim_data[0], str(tmp_path))
-
-
-def test_diverged_weights_are_named_as_the_cause(tmp_path, sim_data, monkeypatch):
-    def diverge(model, out):
-        if model.training:
-            with torch.no_grad():
-                model.head.weight.fill_(math.inf)
-        return out
-
-    _poison_forward(monkeypatch, diverge)
-    with pytest.raises(NonFiniteLossError, match=r"at step 0 .*weights are no longer finite "
-                       r"\('head.weight'\): training diverged; lower the learning rate"):
+                       r"\(MoreWeighting\).*likely cause: " + cause):
         train_reward_model(_config("more"), sim_data[0], str(tmp_path))
 
 
