@@ -43,7 +43,8 @@ class ProfileError(ValueError):
 
 
 def check_profile_name(name: str) -> str:
-    """``name`` if it can name ``params/<name>.yaml`` and ``outputs/<name>/``, else ValueError.
+    """``name`` if it can name ``params/<name>.yaml`` and ``outputs/<name>/``, else
+    :class:`ProfileError`.
 
     Example:
         >>> check_profile_name("paper-pythia-2.8b")
@@ -53,10 +54,10 @@ def check_profile_name(name: str) -> str:
         ...
         morelib.reproduce.ProfileError: --profile '../../x': a profile name is letters, digits and -_. (no path separators, not '..' or empty)
     """
-    if (not name or name in (".", "..") or ".." in name or name.startswith(".")
+    if (not name or name.startswith(".") or ".." in name
             or not all(c.isalnum() or c in "-_." for c in name)):
         raise ProfileError(f"--profile {name!r}: a profile name is letters, digits and -_. "
-                         "(no path separators, not '..' or empty)")
+                           "(no path separators, not '..' or empty)")
     return name
 
 
@@ -268,7 +269,7 @@ def reproduce(args: Any) -> int:
         unmatched = [o for o in only if not any(nb.stem.startswith(o) for nb in every)]
         if unmatched:
             raise ProfileError(f"--notebooks {' '.join(unmatched)}: no notebook of that name "
-                             f"(known: {', '.join(nb.stem for nb in every)})")
+                               f"(known: {', '.join(nb.stem for nb in every)})")
     commit = git_commit(root)
     started = time.time()
     effective, seconds, failures = run_notebooks(root, profile, output_root, notebooks,
