@@ -253,8 +253,11 @@ def assemble_report(profile: str, profile_dir: str | os.PathLike[str], stems: Se
         if stem in failures:
             lines += [f"## {stem}", "", *stamp, f"**This notebook failed:** {failures[stem]}", ""]
         elif section.exists():
-            heading, _, body = section.read_text().rstrip().partition("\n")
-            lines += [heading, "", *stamp, body.strip(), ""] if stamp else [heading + _ + body, ""]
+            text = section.read_text().rstrip()
+            if stamp:  # under the section's heading
+                heading, _, body = text.partition("\n")
+                text = "\n".join([heading, "", *stamp, body.strip()])
+            lines += [text, ""]
         else:
             lines += [f"## {stem}", "", *stamp, f"`{stem}`: no report section was written.", ""]
     lines += ["## Parameters", ""]
