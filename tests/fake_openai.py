@@ -16,7 +16,8 @@ def chat(content):
 class FakeServer:
     """Serves scripted replies in order: (status, body[, headers]) tuples, ``"hang"`` (sleep
     past the client's timeout), ``("drip", n, seconds)`` (a 200 reply of ``n`` body bytes sent
-    one every ``seconds``; :attr:`dripped` counts the bytes sent before the client left) or a
+    one every ``seconds``; :attr:`dripped` counts the bytes sent before the client left),
+    ``("drip-headers", n, seconds)`` (the same, but ``n`` bytes of one header line) or a
     callable ``(request_json, headers) -> tuple``. After the script runs out, the last entry
     repeats."""
 
@@ -37,17 +38,21 @@ class FakeServer:
                 if step == "hang":
                     server._stop.wait(5)
                     return
-                if isinstance(step, tuple) and step[0] == "drip":
-                    _, n, seconds = step
+                if isinstance(step, tuple) and step[0] in ("drip", "drip-headers"):
+                    kind, n, seconds = step
                     self.send_response(200)
                     self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(n))
-                    self.end_headers()
+                    if kind == "drip":
+                        self.send_header("Content-Length", str(n))
+                        self.end_headers()
+                    else:
+                        self.flush_headers()
+                        self.wfile.write(b"X-Padding: ")
                     for _ in range(n):
                         if server._stop.wait(seconds):
                             return
                         try:
-                            self.wfile.write(b" ")
+                            self.wfile.write(b" " if kind == "drip" else b"x")
                             self.wfile.flush()
                         except OSError:  # the client gave up
                             return

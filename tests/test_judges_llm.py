@@ -261,13 +261,15 @@ def test_key_is_scrubbed_before_the_reply_is_cut(make_judge, monkeypatch, tmp_pa
     assert verdict.details["error"].startswith("HTTP 500: " + "x" * 190 + "Bearer ***")
 
 
-def test_deadline_is_per_request_not_per_read(make_judge, server):
-    """A server dripping one byte every 50 ms never trips a per-read timeout of 0.5 s; the
-    judge's deadline cuts it off (it would otherwise wait the whole 10 s drip)."""
-    verdict = make_judge([("drip", 200, 0.05)], max_retries=0, timeout=0.5).judge("q", "a", "b")
+@pytest.mark.parametrize("drip", ["drip", "drip-headers"])
+def test_deadline_is_per_request_not_per_read(make_judge, server, drip):
+    """A server dripping its body (or its headers) one byte every 50 ms never trips a per-read
+    timeout of 0.5 s; the judge's deadline cuts it off (it would otherwise wait the whole 10 s
+    drip)."""
+    verdict = make_judge([(drip, 200, 0.05)], max_retries=0, timeout=0.5).judge("q", "a", "b")
     assert verdict.winner == "error"
     assert verdict.details["error"] == "timeout: no complete reply within the 0.5 s deadline"
-    assert 0 < server.dripped < 200
+    assert server.dripped < 200  # the judge did not wait for the whole drip
 
 
 def test_one_log_per_run(make_judge, tmp_path):

@@ -11,8 +11,8 @@ then :func:`parse_verdict` on the reply's last non-empty line. Failures are boun
 - any other 4xx (401, 400, 404, ...): an "error" verdict at once, without retrying.
 
 ``timeout`` is an overall deadline per request (connect, headers and the whole body), not a
-per-read timeout: a server that drips its reply a byte at a time is cut off at the deadline
-and the attempt counts as a timeout.
+per-read timeout: a server that drips its headers or its body a byte at a time is cut off at
+the deadline and the attempt counts as a timeout.
 
 The API key is read from the environment variable ``api_key_env`` at each call (no
 ``Authorization`` header when it is unset, as local servers need none). It is never stored on
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 
 from .judge_log import JudgementLog
@@ -125,8 +126,32 @@ class LLMJudge:
 
     def _post(self, payload: dict, headers: dict) -> tuple[int, str, object]:
         """``(status, body text, headers)`` of one request finished within ``timeout`` seconds
-        in all; :class:`TimeoutError` past that deadline, however the bytes trickle in."""
+        in all; :class:`TimeoutError` past that deadline, however the bytes trickle in.
+
+        The request runs in a daemon thread the caller stops waiting for at the deadline (a
+        server dripping its *headers* would hold any read loop); that thread gives up at its
+        next body chunk past the deadline, or when the server ends its headers."""
         deadline = time.monotonic() + self.timeout
+        outcome: dict = {}
+        finished = threading.Event()
+
+        def request() -> None:
+            try:
+                outcome["reply"] = self._read_reply(payload, headers, deadline)
+            except BaseException as exc:  # noqa: BLE001 - handed to the waiting caller
+                outcome["error"] = exc
+            finally:
+                finished.set()
+
+        threading.Thread(target=request, name="llm-judge-request", daemon=True).start()
+        if not finished.wait(self.timeout):
+            raise TimeoutError(f"no complete reply within the {self.timeout:g} s deadline")
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["reply"]
+
+    def _read_reply(self, payload: dict, headers: dict,
+                    deadline: float) -> tuple[int, str, object]:
         with self._client.stream("POST", f"{self.base_url}/chat/completions", json=payload,
                                  headers=headers, timeout=self.timeout) as reply:
             chunks = []
