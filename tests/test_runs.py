@@ -399,6 +399,23 @@ def test_entry_from_before_checksums_gets_them_on_first_load(tmp_path):
     assert sorted(json.loads(marker.read_text())["files"]) == ["model.txt"]
 
 
+def test_truncated_file_of_an_entry_from_before_checksums_is_rebuilt(tmp_path):
+    """Entries written by an older morelib have no checksums: a cut safetensors file (which
+    used to raise SafetensorError on every later run) is still found and rebuilt."""
+    from morelib.runs import CacheDamaged
+
+    cache, builds, build, load = _safetensors_entry(tmp_path)
+    first = cache.cached("rm", {"a": 1}, build, load)
+    path = cache.path_for("rm", {"a": 1})
+    marker = json.loads((path / "DONE.json").read_text())
+    del marker["files"]
+    (path / "DONE.json").write_text(json.dumps(marker))
+    _truncate(path / "model" / "model.safetensors")
+    with pytest.warns(CacheDamaged, match=r"model/model.safetensors: unreadable"):
+        assert bool((cache.cached("rm", {"a": 1}, build, load) == first).all())
+    assert len(builds) == 2 and "files" in json.loads((path / "DONE.json").read_text())
+
+
 def test_stale_temporaries_of_a_killed_writer_are_removed_before_building(tmp_path):
     cache, c = RunCache(tmp_path), Counter(fail_first=True)
     path = cache.path_for("rm", {"a": 1})

@@ -15,7 +15,7 @@ from typing import Any, Callable, TypeVar
 
 from morelib import __version__
 from morelib.io import atomic_open, atomic_write_json, remove_temporaries
-from morelib.runs.checksums import entry_problems, file_checksums
+from morelib.runs.checksums import entry_problems, file_checksums, readable_problems
 from morelib.runs.hashing import CACHE_SCHEMA, canonical, config_hash
 from morelib.runs.lock import LOCK, entry_lock, no_lock, now
 
@@ -127,14 +127,18 @@ class RunCache:
 
     def _damage(self, path: Path) -> list[str]:
         """What is wrong with a finished entry's files (``[]``: intact). A marker written before
-        checksums were recorded gets them now, from the files as they are (trusted once)."""
+        checksums were recorded gets them now, from the files as they are (trusted once) if
+        they read back (:func:`readable_problems`: e.g. a truncated safetensors file)."""
         try:
             marker = json.loads((path / MARKER).read_text())
         except (OSError, ValueError) as err:
             return [f"{MARKER}: unreadable ({type(err).__name__})"]
         if "files" not in marker:
+            damage = readable_problems(path)
+            if damage:
+                return damage
             log.warning("%s: no checksums recorded (an entry from an older morelib); "
-                        "recording those of its files as they are", path)
+                        "recording those of its readable files as they are", path)
             atomic_write_json(path / MARKER, {
                 **marker, "files": file_checksums(path, skip=(CONFIG, MARKER, LOCK))})
             return []

@@ -74,3 +74,34 @@ def entry_problems(folder: str | os.PathLike[str],
         elif sha256_file(path) != want["sha256"]:
             problems.append(f"{rel}: checksum differs from the one recorded when it was built")
     return problems
+
+
+def readable_problems(folder: str | os.PathLike[str]) -> list[str]:
+    """Files under ``folder`` that cannot be what their suffix says: safetensors whose header
+    does not cover the file (truncated), JSON that does not parse. The check for entries
+    written before checksums were recorded, where nothing else can tell a damaged file.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> _ = (folder / "config.json").write_text('{"a": ')
+        >>> readable_problems(folder)
+        ['config.json: unreadable (JSONDecodeError)']
+    """
+    import json
+
+    folder = Path(folder)
+    problems = []
+    for rel in _files(folder, ()):
+        path = folder / rel
+        try:
+            if rel.endswith(".safetensors"):
+                from safetensors import safe_open
+
+                with safe_open(str(path), "np"):
+                    pass
+            elif rel.endswith(".json"):
+                json.loads(path.read_text(encoding="utf-8"))
+        except Exception as err:  # noqa: BLE001 - any failure to read it is the finding
+            problems.append(f"{rel}: unreadable ({type(err).__name__})")
+    return problems
