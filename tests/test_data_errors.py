@@ -174,6 +174,8 @@ UNREADABLE = [
      "not UTF-8 text: byte 0xe9 at column 27 (save the file as UTF-8)"),
     ("latin1.csv", lambda p: p.write_bytes("prompt,chosen,rejected\nQ,caf\u00e9,b\n".encode(
         "latin-1")), "line 2", "not UTF-8 text: byte 0xe9 at column 6 (save the file as UTF-8)"),
+    ("huge.csv", lambda p: p.write_text("prompt,chosen,rejected\nQ,a,b\nQ,\"" + "x" * 200_000
+                                         + "\",b\n"), "line 3", "invalid CSV: field larger than"),
     ("cut.parquet", _truncated_parquet, "file", "unreadable Parquet file (ArrowInvalid: "),
     ("folder.jsonl", lambda p: p.mkdir(), "file",
      "a folder, not a data file (give one of its files)"),

@@ -173,9 +173,24 @@ def _json(path: Path) -> Iterator[Located]:
 
 
 def _csv(path: Path) -> Iterator[Located]:
-    lines = (line for _, line in _decoded_lines(path))
-    for index, row in enumerate(csv.DictReader(lines)):
+    read = [0]  # the physical line the reader has got to (a row may span several)
+
+    def lines() -> Iterator[str]:
+        for number, line in _decoded_lines(path):
+            read[0] = number
+            yield line
+
+    reader = csv.DictReader(lines())
+    index = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as err:
+            raise DataError(path, f"line {read[0]}", None, f"invalid CSV: {err}") from None
         yield f"row {index}", row
+        index += 1
 
 
 def _parquet(path: Path) -> Iterator[Located]:
