@@ -243,3 +243,31 @@ def _swap_into_place(tmp: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
         raise
     shutil.rmtree(old, ignore_errors=True)
+
+
+def is_temporary(name: str) -> bool:
+    """Whether a file or folder name is one of this module's temporaries
+    (``.<target>.<random>.tmp`` / ``.old``), which a killed writer leaves behind.
+
+    Example:
+        >>> is_temporary(".model.safetensors.k2j3.tmp"), is_temporary("model.safetensors")
+        (True, False)
+    """
+    return name.startswith(".") and name.endswith((".tmp", ".old"))
+
+
+def remove_temporaries(folder: str | os.PathLike[str]) -> list[Path]:
+    """Delete the temporaries (:func:`is_temporary`) under ``folder``; return what was removed.
+    Only call it where no other process is writing (e.g. holding the entry's lock)."""
+    removed = []
+    for base, dirs, files in os.walk(folder):
+        for name in [*files, *dirs]:
+            if is_temporary(name):
+                path = Path(base, name)
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+                removed.append(path)
+        dirs[:] = [d for d in dirs if not is_temporary(d)]
+    return removed

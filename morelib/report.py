@@ -214,10 +214,12 @@ def machine_description() -> str:
 def assemble_report(profile: str, profile_dir: str | os.PathLike[str], stems: Sequence[str],
                     parameters: Mapping[str, Mapping[str, Any]], commit: str,
                     timings: Mapping[str, float] | None = None,
-                    failures: Mapping[str, str] | None = None) -> str:
+                    failures: Mapping[str, str] | None = None,
+                    stamps: Mapping[str, str] | None = None) -> str:
     """The text of ``report.md``: a header (profile, commit, date, machine), the sections of the
     notebooks in order (a note where one is missing or failed), then the parameters each
-    notebook ran with and its wall time.
+    notebook ran with and its wall time. ``stamps``: a line put in italics under a section's
+    heading, e.g. the commit and date of the run that wrote it (``morelib reproduce``).
 
     Example:
         >>> import tempfile
@@ -227,9 +229,13 @@ def assemble_report(profile: str, profile_dir: str | os.PathLike[str], stems: Se
         ...                        {"04_x": 3.2})
         >>> "## 04" in text and "`05_y`: no report section" in text and "`seed`: `1`" in text
         True
+        >>> text = assemble_report("smoke", d, ["04_x"], {}, "abc", stamps={"04_x": "Kept."})
+        >>> text[text.index("## 04"):].splitlines()[:3]
+        ['## 04', '', '*Kept.*']
     """
     profile_dir = Path(profile_dir)
     timings, failures = dict(timings or {}), dict(failures or {})
+    stamps = dict(stamps or {})
     lines = [f"# MORE reproduction report: profile `{profile}`", "",
              f"- commit: `{commit}`",
              f"- date: {_dt.datetime.now().astimezone().isoformat(timespec='seconds')}",
@@ -243,12 +249,17 @@ def assemble_report(profile: str, profile_dir: str | os.PathLike[str], stems: Se
         lines += [f"Total notebook wall time: {total:.0f} s.", ""]
     for stem in stems:
         section = profile_dir / stem / SECTION_FILE
+        stamp = [f"*{stamps[stem]}*", ""] if stem in stamps else []
         if stem in failures:
-            lines += [f"## {stem}", "", f"**This notebook failed:** {failures[stem]}", ""]
+            lines += [f"## {stem}", "", *stamp, f"**This notebook failed:** {failures[stem]}", ""]
         elif section.exists():
-            lines += [section.read_text().rstrip(), ""]
+            text = section.read_text().rstrip()
+            if stamp:  # under the section's heading
+                heading, _, body = text.partition("\n")
+                text = "\n".join([heading, "", *stamp, body.strip()])
+            lines += [text, ""]
         else:
-            lines += [f"## {stem}", "", f"`{stem}`: no report section was written.", ""]
+            lines += [f"## {stem}", "", *stamp, f"`{stem}`: no report section was written.", ""]
     lines += ["## Parameters", ""]
     for stem in stems:
         seconds = f" ({timings[stem]:.0f} s)" if stem in timings else ""

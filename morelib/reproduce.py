@@ -3,11 +3,15 @@
 Parameters come from ``params/<profile>.yaml``: a mapping whose ``common`` section goes to every
 notebook (only the keys a notebook declares in its ``parameters`` cell) and whose
 ``<notebook stem>`` sections go to that notebook; every key must be declared by some notebook
-(:func:`check_profile`). Executed notebooks are written atomically to
-``outputs/<profile>/notebooks/``; each notebook writes its figures, tables and
-``report_section.md`` under ``outputs/<profile>/<stem>/``, and ``report.md`` is assembled from
-those sections (:func:`morelib.report.assemble_report`) with the commit, date, machine and the
-parameters every notebook ran with.
+(:func:`check_profile`). ``profile`` and ``output_root`` are never read from the file: they come
+from the command line (:data:`FROM_COMMAND_LINE`), so a copied profile writes its own folder
+``outputs/<profile>/`` and no other (the name is checked by :func:`check_profile_name`).
+Executed notebooks are written atomically to ``outputs/<profile>/notebooks/``; each notebook
+writes its figures, tables and ``report_section.md`` under ``outputs/<profile>/<stem>/``, and
+``report.md`` is assembled from those sections (:func:`morelib.report.assemble_report`) with the
+commit, date, machine and the parameters every notebook ran with. ``--notebooks 02 04`` re-runs
+a subset: the report keeps the sections of the others, each marked with the commit and date of
+the run that wrote it (``outputs/<profile>/<stem>/run.json``, :data:`RUN_RECORD`).
 
 Trained RMs live in the run cache (``cache_dir``), keyed by their configuration: a run that is
 killed and started again re-executes the notebooks, which load finished RMs and resume an
@@ -24,15 +28,42 @@ from typing import Any
 
 import yaml
 
-from morelib.io import atomic_write_text
-from morelib.report import project_root  # noqa: F401  (also imported from here)
+from morelib.io import atomic_write_json, atomic_write_text, remove_temporaries
+from morelib.report import SECTION_FILE, project_root  # noqa: F401  (also imported from here)
 
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
+#: notebook parameters set by ``morelib reproduce`` itself, refused in a profile file
+FROM_COMMAND_LINE = ("profile", "output_root")
+#: per notebook: the commit, date, wall time, parameters and failure of its last run
+RUN_RECORD = "run.json"
+
+
+class ProfileError(ValueError):
+    """A bad ``--profile``/``--notebooks`` or profile file: reported on one line, exit 2."""
+
+
+def check_profile_name(name: str) -> str:
+    """``name`` if it can name ``params/<name>.yaml`` and ``outputs/<name>/``, else
+    :class:`ProfileError`.
+
+    Example:
+        >>> check_profile_name("paper-pythia-2.8b")
+        'paper-pythia-2.8b'
+        >>> check_profile_name("../../x")
+        Traceback (most recent call last):
+        ...
+        morelib.reproduce.ProfileError: --profile '../../x': a profile name is letters, digits and -_. (no path separators, not '..' or empty)
+    """
+    if (not name or name.startswith(".") or ".." in name
+            or not all(c.isalnum() or c in "-_." for c in name)):
+        raise ProfileError(f"--profile {name!r}: a profile name is letters, digits and -_. "
+                           "(no path separators, not '..' or empty)")
+    return name
 
 
 def load_profile(root: Path, profile: str) -> dict[str, Any]:
     """The parameter mapping of ``params/<profile>.yaml`` (empty sections allowed)."""
-    path = root / "params" / f"{profile}.yaml"
+    path = root / "params" / f"{check_profile_name(profile)}.yaml"
     if not path.exists() and profile == "smoke":
         return {}  # the smoke profile is the notebooks' own defaults
     if not path.exists():
@@ -41,7 +72,7 @@ def load_profile(root: Path, profile: str) -> dict[str, Any]:
     with open(path) as f:
         data = yaml.safe_load(f) or {}
     if not isinstance(data, dict):
-        raise ValueError(f"{path}: expected a mapping of sections, got {type(data).__name__}")
+        raise ProfileError(f"{path}: expected a mapping of sections, got {type(data).__name__}")
     return data
 
 
@@ -54,19 +85,29 @@ def declared_parameters(notebook: Path) -> dict[str, str]:
 
 def check_profile(profile: dict[str, Any], declared: dict[str, set[str]]) -> list[str]:
     """Problems with a profile: sections that are not a notebook stem, keys of a notebook's
-    section it does not declare, ``common`` keys no notebook declares.
+    section it does not declare, ``common`` keys no notebook declares, keys that come from the
+    command line (:data:`FROM_COMMAND_LINE`). ``declared``: every notebook of the project, also
+    when only some of them run.
 
     Example:
-        >>> for problem in check_profile({"common": {"seed": 1, "sed": 2}, "04_x": {"n": 1},
-        ...                               "09_y": {}}, {"04_x": {"seed"}}):
+        >>> for problem in check_profile({"common": {"seed": 1, "sed": 2, "profile": "a"},
+        ...                               "04_x": {"n": 1}, "09_y": {}}, {"04_x": {"seed"}}):
         ...     print(problem)
+        common: 'profile' comes from the command line (--profile/--output-root), not the file
         common: 'sed' is not a parameter of any notebook
         04_x: 'n' is not a parameter of this notebook
         09_y: no notebook of that name
     """
     problems = []
     every = set().union(*declared.values()) if declared else set()
+    for section, values in profile.items():
+        for key in (values or {}) if isinstance(values, dict) else ():
+            if key in FROM_COMMAND_LINE:
+                problems.append(f"{section}: {key!r} comes from the command line "
+                                "(--profile/--output-root), not the file")
     for key in (profile.get("common") or {}):
+        if key in FROM_COMMAND_LINE:
+            continue
         if key not in every:
             problems.append(f"common: {key!r} is not a parameter of any notebook")
     for section, values in profile.items():
@@ -76,7 +117,7 @@ def check_profile(profile: dict[str, Any], declared: dict[str, set[str]]) -> lis
             problems.append(f"{section}: no notebook of that name")
             continue
         for key in (values or {}):
-            if key not in declared[section]:
+            if key not in declared[section] and key not in FROM_COMMAND_LINE:
                 problems.append(f"{section}: {key!r} is not a parameter of this notebook")
     return problems
 
@@ -107,9 +148,13 @@ def git_commit(root: Path) -> str:
 
 
 def run_notebooks(root: Path, profile_name: str, output_root: Path, notebooks: list[Path],
-                  log_output: bool = True) -> tuple[dict, dict, dict]:
+                  log_output: bool = True,
+                  all_notebooks: list[Path] | None = None) -> tuple[dict, dict, dict]:
     """Execute the notebooks in order; ``(effective parameters, seconds, failures)`` by stem.
-    ``log_output``: stream the cells' printed output (e.g. which RM is training) to stderr."""
+    ``log_output``: stream the cells' printed output (e.g. which RM is training) to stderr.
+    ``all_notebooks``: every notebook of the project (default: ``notebooks``), against which the
+    profile is checked, so a subset run accepts the other notebooks' sections. Each notebook's
+    run is recorded in ``outputs/<profile>/<stem>/run.json`` (:data:`RUN_RECORD`)."""
     import logging
 
     import papermill
@@ -123,62 +168,132 @@ def run_notebooks(root: Path, profile_name: str, output_root: Path, notebooks: l
         logging.getLogger("papermill").addHandler(handler)
         logging.getLogger("papermill").setLevel(logging.INFO)
 
+    profile_name = check_profile_name(profile_name)
     profile = load_profile(root, profile_name)
-    declared = {nb.stem: declared_parameters(nb) for nb in notebooks}
+    declared = {nb.stem: declared_parameters(nb) for nb in (all_notebooks or notebooks)}
+    declared.update({nb.stem: declared_parameters(nb) for nb in notebooks})
     problems = check_profile(profile, {k: set(v) for k, v in declared.items()})
     if problems:
-        raise ValueError(f"params/{profile_name}.yaml: " + "; ".join(problems))
+        raise ProfileError(f"params/{profile_name}.yaml: " + "; ".join(problems))
     out_dir = output_root / profile_name
     (out_dir / "notebooks").mkdir(parents=True, exist_ok=True)
+    for stale in remove_temporaries(out_dir):  # a killed run's (one run per profile at a time)
+        print(f"[reproduce] removed stale temporary {stale}", flush=True)
+    commit = git_commit(root)
     effective, seconds, failures = {}, {}, {}
     for i, notebook in enumerate(notebooks, 1):
         params = notebook_parameters(profile, notebook.stem, set(declared[notebook.stem]))
         if "output_root" in declared[notebook.stem]:
-            params.setdefault("output_root", str(output_root))
+            params["output_root"] = str(output_root)
         if "profile" in declared[notebook.stem]:
-            params.setdefault("profile", profile_name)
+            params["profile"] = profile_name
         effective[notebook.stem] = {**declared[notebook.stem],
                                     **{k: repr(v) for k, v in params.items()}}
         print(f"[reproduce] ({i}/{len(notebooks)}) {notebook.name}: {params}", flush=True)
         start = time.time()
         target = out_dir / "notebooks" / notebook.name
         tmp = target.with_suffix(".running.ipynb")
+        failed = target.with_suffix(".failed.ipynb")
         try:
             papermill.execute_notebook(str(notebook), str(tmp), parameters=params, cwd=str(root),
                                        progress_bar=True, kernel_name="python3",
                                        log_output=log_output)
             os.replace(tmp, target)
+            failed.unlink(missing_ok=True)  # an earlier failure's copy no longer describes it
         except Exception as err:  # noqa: BLE001 - report it, keep going with the others
             failures[notebook.stem] = f"{type(err).__name__}: {str(err).strip()[-400:]}"
             print(f"[reproduce] {notebook.name} FAILED: {failures[notebook.stem]}", flush=True)
             if tmp.exists():
-                os.replace(tmp, target.with_suffix(".failed.ipynb"))
+                os.replace(tmp, failed)
         seconds[notebook.stem] = time.time() - start
+        write_run_record(out_dir / notebook.stem, commit, seconds[notebook.stem],
+                         effective[notebook.stem], failures.get(notebook.stem))
         print(f"[reproduce] ({i}/{len(notebooks)}) {notebook.name}: {seconds[notebook.stem]:.0f} s",
               flush=True)
     return effective, seconds, failures
 
 
+def write_run_record(folder: Path, commit: str, seconds: float, parameters: dict[str, Any],
+                     failure: str | None) -> None:
+    """``folder/run.json``: what :func:`read_run_records` gives back for a later subset run."""
+    import datetime as dt
+
+    atomic_write_json(folder / RUN_RECORD, {
+        "commit": commit, "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "seconds": round(seconds, 1), "parameters": parameters, "failure": failure})
+
+
+def read_run_records(profile_dir: Path, stems: list[str]) -> dict[str, dict[str, Any]]:
+    """``{stem: run record}`` of the notebooks among ``stems`` that have one (unreadable
+    records are skipped: the report then says the section's run is unknown)."""
+    import json
+
+    records = {}
+    for stem in stems:
+        try:
+            records[stem] = json.loads((profile_dir / stem / RUN_RECORD).read_text())
+        except (OSError, ValueError):
+            continue
+    return records
+
+
 def main(args: Any) -> int:
+    """``morelib reproduce``: :func:`reproduce`, with a profile error as one line and exit 2."""
+    import sys
+
+    try:
+        return reproduce(args)
+    except (ProfileError, FileNotFoundError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+def reproduce(args: Any) -> int:
+    """Run the notebooks of ``args.profile`` (all, or those ``args.notebooks`` names), then
+    write ``report.md``; 1 if a notebook failed."""
     from morelib.report import assemble_report
 
     # Many small ops on few shared cores: spinning OpenMP threads slow torch down badly when the
     # cores are busy (3x for MiniLM, more for tiny models); kernels inherit this.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     root = project_root()
+    profile = check_profile_name(args.profile)
     output_root = Path(args.output_root)
     if not output_root.is_absolute():
         output_root = root / output_root
-    notebooks = sorted((root / "notebooks").glob(NOTEBOOK_GLOB))
+    every = sorted((root / "notebooks").glob(NOTEBOOK_GLOB))
+    notebooks = every
     only = getattr(args, "notebooks", None)
     if only:
-        notebooks = [nb for nb in notebooks if any(nb.stem.startswith(o) for o in only)]
+        notebooks = [nb for nb in every if any(nb.stem.startswith(o) for o in only)]
+        unmatched = [o for o in only if not any(nb.stem.startswith(o) for nb in every)]
+        if unmatched:
+            raise ProfileError(f"--notebooks {' '.join(unmatched)}: no notebook of that name "
+                               f"(known: {', '.join(nb.stem for nb in every)})")
     commit = git_commit(root)
     started = time.time()
-    effective, seconds, failures = run_notebooks(root, args.profile, output_root, notebooks)
-    text = assemble_report(args.profile, output_root / args.profile, [nb.stem for nb in notebooks],
-                           effective, commit, seconds, failures)
-    report = output_root / args.profile / "report.md"
+    effective, seconds, failures = run_notebooks(root, profile, output_root, notebooks,
+                                                 all_notebooks=every)
+    profile_dir = output_root / profile
+    ran = {nb.stem for nb in notebooks}
+    records = read_run_records(profile_dir, [nb.stem for nb in every])
+    kept = [nb.stem for nb in every if nb.stem not in ran
+            and (nb.stem in records or (profile_dir / nb.stem / SECTION_FILE).exists())]
+    stems = [nb.stem for nb in every if nb.stem in ran or nb.stem in kept]
+    stamps = {}
+    for stem in stems:
+        record = records.get(stem, {})
+        when = (f"commit `{record['commit']}` on {record['date']}" if "date" in record
+                else "an earlier run (commit and date not recorded)")
+        stamps[stem] = (f"Ran by this run: {when}." if stem in ran
+                        else f"Not re-run by this run: kept from {when}.")
+        if stem in kept:  # sections kept from earlier runs
+            effective[stem] = record.get("parameters") or {}
+            if record.get("failure"):
+                failures[stem] = record["failure"]
+    text = assemble_report(profile, profile_dir, stems, effective, commit, seconds, failures,
+                           stamps=stamps)
+    report = profile_dir / "report.md"
     report.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(report, text)
     print(f"[reproduce] wrote {report} ({time.time() - started:.0f} s in all"

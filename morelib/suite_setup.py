@@ -77,13 +77,15 @@ SUITE_PARAMETERS = ("model", "n_train", "n_test", "sources", "seed", "conflict",
                     "prefix_cache")
 
 
-def suite_from_profile(profile: dict[str, Any], defaults: dict[str, Any]) -> SuiteInputs:
+def suite_from_profile(profile: dict[str, Any], defaults: dict[str, Any],
+                       name: str = "smoke") -> SuiteInputs:
     """The suite a notebook builds for a profile: ``defaults`` (a notebook's parameter values)
-    updated with the profile's ``common`` section, passed the way the notebooks pass them."""
+    updated with the profile's ``common`` section, passed the way the notebooks pass them
+    (``name``: the profile's name, which the command line gives, as ``morelib reproduce``)."""
     from morelib.report import notebook_paths
 
     p = {**defaults, **(profile.get("common") or {})}
-    _, cache = notebook_paths(p.get("output_root", "outputs"), p.get("profile", "smoke"),
+    _, cache = notebook_paths(p.get("output_root", "outputs"), name,
                               "suite", p.get("cache_dir", "outputs/cache"))
     kw = {k: p[k] for k in SUITE_PARAMETERS if k in p}
     if kw.pop("prefix_cache", False):
@@ -114,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     root = project_root()
     defaults = {k: ast.literal_eval(v) for k, v in
                 declared_parameters(root / "notebooks" / f"{args.notebook}.ipynb").items()}
-    suite = suite_from_profile(load_profile(root, args.profile), defaults)
+    suite = suite_from_profile(load_profile(root, args.profile), defaults, args.profile)
     models = train_suite(suite.cache, suite.base, suite.data)
     print({k: str(v) for k, v in models.items()})
     return 0

@@ -15,11 +15,15 @@ def chat(content):
 
 class FakeServer:
     """Serves scripted replies in order: (status, body[, headers]) tuples, ``"hang"`` (sleep
-    past the client's timeout) or a callable ``(request_json, headers) -> tuple``. After the
-    script runs out, the last entry repeats."""
+    past the client's timeout), ``("drip", n, seconds)`` (a 200 reply of ``n`` body bytes sent
+    one every ``seconds``; :attr:`dripped` counts the bytes sent before the client left),
+    ``("drip-headers", n, seconds)`` (the same, but ``n`` bytes of one header line) or a
+    callable ``(request_json, headers) -> tuple``. After the script runs out, the last entry
+    repeats."""
 
     def __init__(self):
         self.script, self.requests, self._stop = [], [], threading.Event()
+        self.dripped = 0
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -33,6 +37,26 @@ class FakeServer:
                 step = server.script[min(len(server.requests), len(server.script)) - 1]
                 if step == "hang":
                     server._stop.wait(5)
+                    return
+                if isinstance(step, tuple) and step[0] in ("drip", "drip-headers"):
+                    kind, n, seconds = step
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    if kind == "drip":
+                        self.send_header("Content-Length", str(n))
+                        self.end_headers()
+                    else:
+                        self.flush_headers()
+                        self.wfile.write(b"X-Padding: ")
+                    for _ in range(n):
+                        if server._stop.wait(seconds):
+                            return
+                        try:
+                            self.wfile.write(b" " if kind == "drip" else b"x")
+                            self.wfile.flush()
+                        except OSError:  # the client gave up
+                            return
+                        server.dripped += 1
                     return
                 if callable(step):
                     step = step(body, self.headers)

@@ -137,3 +137,100 @@ def test_cli_bad_spec_is_one_line(capsys, spec, problem):
     assert cli_main(["data", "summary", spec]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"error: {spec}") and problem in err and err.count("\n") == 1
+
+
+# --- files that cannot be read: each a DataError naming file and place, never a traceback ------
+
+GENERIC_ROWS = [{"prompt": "Q", "chosen": "a", "rejected": "b"},
+                {"prompt": "Q2", "chosen": "c", "rejected": "d"}]
+
+
+def _corrupt_gz(path):
+    data = bytearray(gzip.compress(jsonl(*[HH_OK] * 200).encode()))
+    data[len(data) // 2] ^= 0xFF  # inside the deflate stream
+    path.write_bytes(bytes(data))
+
+
+def _cut_gz(path):
+    data = gzip.compress(jsonl(*[HH_OK] * 200).encode())
+    path.write_bytes(data[: len(data) // 2])
+
+
+def _truncated_parquet(path):
+    import pandas as pd
+
+    pd.DataFrame(GENERIC_ROWS).to_parquet(path)
+    path.write_bytes(path.read_bytes()[:-20])
+
+
+UNREADABLE = [
+    ("harmless.jsonl.gz", _corrupt_gz, r"(file|after line \d+)", "damaged gzip data"),
+    ("harmless-cut.jsonl.gz", _cut_gz, r"(file|after line \d+)", "damaged gzip data"),
+    ("harmless-plain.jsonl.gz", lambda p: p.write_text(jsonl(HH_OK)), "file",
+     "not a gzip file (the name ends in .gz; rename it or compress it)"),
+    ("latin1.jsonl", lambda p: p.write_bytes(jsonl(HH_OK).encode() + json.dumps(
+        {**HH_OK, "chosen": "\n\nHuman: caf\u00e9\n\nAssistant: ok"}, ensure_ascii=False
+    ).encode("latin-1") + b"\n"), "line 2",
+     "not UTF-8 text: byte 0xe9 at column 27 (save the file as UTF-8)"),
+    ("latin1.csv", lambda p: p.write_bytes("prompt,chosen,rejected\nQ,caf\u00e9,b\n".encode(
+        "latin-1")), "line 2", "not UTF-8 text: byte 0xe9 at column 6 (save the file as UTF-8)"),
+    ("huge.csv", lambda p: p.write_text("prompt,chosen,rejected\nQ,a,b\nQ,\"" + "x" * 200_000
+                                         + "\",b\n"), "line 3", "invalid CSV: field larger than"),
+    ("cut.parquet", _truncated_parquet, "file", "unreadable Parquet file (ArrowInvalid: "),
+    ("folder.jsonl", lambda p: p.mkdir(), "file",
+     "a folder, not a data file (give one of its files)"),
+]
+
+
+@pytest.mark.parametrize("name, make, record, problem", UNREADABLE,
+                         ids=[case[0] for case in UNREADABLE])
+def test_unreadable_file_is_a_data_error_naming_file_and_place(tmp_path, name, make, record,
+                                                              problem):
+    import re
+
+    path = tmp_path / name
+    make(path)
+    with pytest.raises(DataError) as err:
+        load_source(path)
+    assert err.value.path == str(path) and re.fullmatch(record, err.value.record)
+    assert err.value.field is None and err.value.problem.startswith(problem)
+
+
+@pytest.mark.parametrize("command", [["data", "summary"], ["eval-rm", "no-model"]])
+@pytest.mark.parametrize("name, make", [(c[0], c[1]) for c in UNREADABLE],
+                         ids=[case[0] for case in UNREADABLE])
+def test_cli_reports_an_unreadable_file_on_one_line_with_exit_2(tmp_path, capsys, command,
+                                                                name, make):
+    path = tmp_path / name
+    make(path)
+    assert cli_main([*command, str(path)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and f"{path}: " in err
+    assert "Traceback" not in err
+
+
+def test_csv_with_a_byte_order_mark_loads_as_the_table_it_is(tmp_path):
+    """Excel's "CSV UTF-8" starts with a BOM: the first column must still be ``prompt`` (with
+    the BOM kept it was read as ``\\ufeffprompt`` and the file taken for HH dialogues)."""
+    path = tmp_path / "mine.csv"
+    path.write_bytes(b"\xef\xbb\xbfprompt,chosen,rejected\r\nWhat is 2+2?,4,5\r\nHi,hello,go\r\n")
+    [src] = load_source(path)
+    assert src.name == "mine" and len(src) == 2
+    assert (src.pairs[0].prompt, src.pairs[0].chosen, src.pairs[0].rejected) == (
+        "What is 2+2?", "4", "5")
+    gz = tmp_path / "mine2.jsonl.gz"
+    gz.write_bytes(gzip.compress(b"\xef\xbb\xbf" + jsonl(*GENERIC_ROWS).encode()))
+    assert len(load_source(gz)[0]) == 2
+
+
+@pytest.mark.parametrize("rows, line, problem", [
+    ([{**GENERIC_ROWS[0], "source": "mine"}, GENERIC_ROWS[1]], "line 2", "missing field"),
+    ([GENERIC_ROWS[0], {**GENERIC_ROWS[1], "source": "mine"}], "line 2",
+     "present here but not in line 1: give every row a source, or none"),
+], ids=["missing-later", "only-later"])
+def test_a_source_column_in_some_rows_only_is_an_error(tmp_path, rows, line, problem):
+    path = tmp_path / "prefs.jsonl"
+    path.write_text(jsonl(*rows))
+    with pytest.raises(DataError) as err:
+        load_source(path)
+    assert (err.value.record, err.value.field, err.value.problem) == (line, "source", problem)

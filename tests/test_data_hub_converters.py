@@ -13,6 +13,7 @@ from morelib.data.hh import hh_pairs, load_hh_file
 from morelib.data.hub import hub_records
 from morelib.data.oasst import oasst_pairs
 from morelib.data.readers import read_records
+from morelib.data.schema import DataError
 from morelib.data.sources import load_source
 from morelib.data.summarize import summarize_pairs
 from morelib.data.webgpt import webgpt_pairs
@@ -186,3 +187,75 @@ def test_hh_prefix_mismatch_edge_cases(chosen, rejected, prompt):
     [pair] = hh_pairs([("line 1", {"chosen": chosen, "rejected": rejected})], "h", "f").pairs
     assert pair.prompt == prompt and pair.metadata["prompt_mismatch"]
     assert pair.prompt + pair.chosen == chosen and pair.prompt + pair.rejected == rejected
+
+
+def _message(mid, parent, role, text, rank=None, lang="en", deleted=False, review=True):
+    """One row in the exact OpenAssistant/oasst1 schema (the fields the pairing reads, and
+    the rest as the hub has them)."""
+    return {"message_id": mid, "parent_id": parent, "user_id": f"u-{mid}",
+            "created_date": "2023-02-05T10:00:00+00:00", "text": text, "role": role,
+            "lang": lang, "review_count": 3, "review_result": review, "deleted": deleted,
+            "rank": rank, "synthetic": False, "model_name": None, "detoxify": None,
+            "message_tree_id": "t", "tree_state": "ready_for_export", "emojis": None,
+            "labels": None}
+
+
+def _rows(*messages):
+    return [(f"line {i + 1}", m) for i, m in enumerate(messages)]
+
+
+def test_oasst_deleted_and_rejected_replies_take_no_part():
+    rows = _rows(_message("p", None, "prompter", "Q?"),
+                 _message("a", "p", "assistant", "deleted best", 0.0, deleted=True),
+                 _message("b", "p", "assistant", "good", 1.0),
+                 _message("c", "p", "assistant", "ok", 2.0),
+                 _message("d", "p", "assistant", "rejected worst", 3.0, review=False),
+                 _message("e", "p", "assistant", "unreviewed", None, review=None))
+    src = oasst_pairs(rows, "f")
+    [pair] = src.pairs
+    assert (pair.chosen, pair.rejected) == (" good", " ok")
+    assert src.dropped.counts == {"deleted message": 1, "rejected in review": 1}
+
+
+@pytest.mark.parametrize("flag", [{"deleted": True}, {"review": False}])
+def test_oasst_group_under_an_excluded_message_is_dropped(flag):
+    rows = _rows(_message("p", None, "prompter", "Q?", **flag),
+                 _message("a", "p", "assistant", "x", 0.0),
+                 _message("q", "a", "prompter", "More?"),
+                 _message("b", "q", "assistant", "y", 0.0),
+                 _message("c", "q", "assistant", "z", 1.0))
+    src = oasst_pairs(rows, "f")
+    assert src.pairs == [] and src.dropped.counts == {"conversation has an excluded message": 2}
+
+
+def test_oasst_language_filter():
+    rows = _rows(_message("p", None, "prompter", "Q?", lang="en"),
+                 _message("a", "p", "assistant", "x", 0.0), _message("b", "p", "assistant", "y", 1.0),
+                 _message("r", None, "prompter", "¿Q?", lang="es"),
+                 _message("c", "r", "assistant", "u", 0.0, lang="es"),
+                 _message("d", "r", "assistant", "v", 1.0, lang="es"))
+    assert len(oasst_pairs(rows, "f")) == 2
+    en = oasst_pairs(rows, "f", langs=("en",))
+    assert [p.id for p in en.pairs] == ["oasst1-p"] and en.dropped.counts == {"language not kept": 1}
+
+
+def test_oasst_all_ranked_pairing_makes_every_rank_ordered_pair():
+    rows = _rows(_message("p", None, "prompter", "Q?"),
+                 *[_message(m, "p", "assistant", m, r) for m, r in
+                   (("w", 2.0), ("x", 0.0), ("y", 1.0), ("z", 1.0))])
+    best_worst = oasst_pairs(rows, "f")
+    assert [(p.chosen, p.rejected) for p in best_worst.pairs] == [(" x", " w")]
+    every = oasst_pairs(rows, "f", pairing="all_ranked")
+    pairs = sorted((p.chosen, p.rejected) for p in every.pairs)
+    # ranks 0 (x), 1 (y, z), 2 (w): y~z tie is skipped
+    assert pairs == sorted([(" x", " y"), (" x", " z"), (" x", " w"), (" y", " w"), (" z", " w")])
+    assert all(p.metadata["ranks"][0] < p.metadata["ranks"][1] for p in every.pairs)
+    assert len({p.id for p in every.pairs}) == 5
+    with pytest.raises(ValueError, match="pairing must be one of"):
+        oasst_pairs(rows, "f", pairing="best")
+
+
+def test_oasst_flag_of_the_wrong_type_names_its_field():
+    rows = _rows(_message("p", None, "prompter", "Q?", deleted="no"))
+    with pytest.raises(DataError, match=r"f: line 1: field 'deleted': expected true, false or null"):
+        oasst_pairs(rows, "f")

@@ -244,3 +244,40 @@ def test_custom_key_variable(make_judge, server, monkeypatch):
     judge.judge("q", "a", "b")
     assert server.requests[0]["headers"]["Authorization"] == "Bearer other-key"
     assert "other-key" not in repr(judge)
+
+
+def test_key_is_scrubbed_before_the_reply_is_cut(make_judge, monkeypatch, tmp_path):
+    """A key straddling the 200-character cut of an error body must not survive in part."""
+    def echo_at_the_cut(body, headers):
+        return 500, "x" * 190 + headers["Authorization"] + " was refused"
+
+    path = tmp_path / "judge.jsonl"
+    judge = make_judge([echo_at_the_cut], max_retries=1, log=path)
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    verdict = judge.judge("q", "a", "b")
+    assert verdict.winner == "error" and len(verdict.details["errors"]) == 2
+    for text in (json.dumps(verdict.details), path.read_text()):
+        assert KEY[:8] not in text  # "sk-test-": no prefix of the key either
+    assert verdict.details["error"].startswith("HTTP 500: " + "x" * 190 + "Bearer ***")
+
+
+@pytest.mark.parametrize("drip", ["drip", "drip-headers"])
+def test_deadline_is_per_request_not_per_read(make_judge, server, drip):
+    """A server dripping its body (or its headers) one byte every 50 ms never trips a per-read
+    timeout of 0.5 s; the judge's deadline cuts it off (it would otherwise wait the whole 10 s
+    drip)."""
+    verdict = make_judge([(drip, 200, 0.05)], max_retries=0, timeout=0.5).judge("q", "a", "b")
+    assert verdict.winner == "error"
+    assert verdict.details["error"] == "timeout: no complete reply within the 0.5 s deadline"
+    assert server.dripped < 200  # the judge did not wait for the whole drip
+
+
+def test_one_log_per_run(make_judge, tmp_path):
+    path = tmp_path / "judge.jsonl"
+    for run in range(2):
+        judge = make_judge([chat("More helpful: A")], log=path)
+        judge.judge(f"q{run}", "a", "b")
+        judge.judge(f"r{run}", "a", "b")
+    assert [r["prompt"] for r in JudgementLog(path).read()] == ["q1", "r1"]
+    JudgementLog(path, append=True).write({"prompt": "extra"})
+    assert len(JudgementLog(path).read()) == 3

@@ -162,13 +162,16 @@ def test_disk_store_round_trip_and_fp16(tmp_path):
     report = again.size_report()
     assert report["disk_entries"] == 8 and report["bytes_per_token"] == 64 * 4
     assert report["tokens"] == int(batch["attention_mask"].sum())
-    # a torn file is a miss, recomputed and rewritten
+    # a torn file is a miss, recomputed and rewritten; the recomputed row runs in a batch of
+    # one, not of eight, so it matches up to float rounding (the cache's promise, as in the
+    # module docstring), not bit for bit
     victim = next(tmp_path.rglob("*.safetensors"))
     victim.write_bytes(b"garbage")
     third = PrefixCache(tmp_path)
     with torch.no_grad():
-        assert torch.equal(enable_prefix_cache(_model("tiny-llama"), 1, third)(**batch).rewards,
-                           first)
+        torch.testing.assert_close(
+            enable_prefix_cache(_model("tiny-llama"), 1, third)(**batch).rewards, first,
+            atol=1e-5, rtol=0)
     assert (third.disk_hits, third.misses) == (7, 1)
     assert victim.read_bytes() != b"garbage"
     # half-precision storage: half the bytes, close rewards

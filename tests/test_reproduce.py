@@ -33,8 +33,15 @@ def project(tmp_path, monkeypatch):
         "c.write_text(str(int(c.read_text()) + 1 if c.exists() else 1))\n")
     _notebook(tmp_path / "notebooks" / "01_stub.ipynb",
               'profile = "smoke"\noutput_root = "outputs"\nseed = 0\nn = 1', body)
+    _notebook(tmp_path / "notebooks" / "02_other.ipynb",
+              'profile = "smoke"\noutput_root = "outputs"\nseed = 0',
+              "from pathlib import Path\n"
+              "if (Path(output_root) / 'fail-02').exists(): raise RuntimeError('asked to fail')\n"
+              "out = Path(output_root) / profile / '02_other'\n"
+              "out.mkdir(parents=True, exist_ok=True)\n"
+              "(out / 'report_section.md').write_text(f'## other\\n\\nseed {seed}\\n')\n")
     (tmp_path / "params" / "mini.yaml").write_text(
-        "common:\n  profile: mini\n  seed: 7\n01_stub:\n  n: 3\n")
+        "common:\n  seed: 7\n01_stub:\n  n: 3\n")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -57,12 +64,80 @@ def test_reproduce_runs_notebooks_and_writes_report(project):
     assert not list((project / "outputs" / "mini" / "notebooks").glob("*.running.ipynb"))
 
 
-def test_unknown_key_stops_before_running(project):
+def _args(profile, notebooks=None):
+    return argparse.Namespace(profile=profile, output_root="outputs", notebooks=notebooks)
+
+
+def test_unknown_key_stops_before_running(project, capsys):
     (project / "params" / "bad.yaml").write_text("common:\n  sed: 1\n")
-    args = argparse.Namespace(profile="bad", output_root="outputs", notebooks=None)
-    with pytest.raises(ValueError, match="sed"):
-        reproduce.main(args)
+    assert reproduce.main(_args("bad")) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: params/bad.yaml: ") and "'sed'" in err and err.count("\n") == 1
     assert not (project / "outputs" / "count.txt").exists()
+
+
+@pytest.mark.parametrize("key", ["profile", "output_root"])
+def test_a_profile_file_cannot_name_its_output_folder(project, capsys, key):
+    """A copied profile that still says ``profile: mini`` would write outputs/mini/: refused."""
+    (project / "params" / "mine.yaml").write_text(f"common:\n  {key}: mini\n  seed: 1\n")
+    assert reproduce.main(_args("mine")) == 2
+    assert f"'{key}' comes from the command line" in capsys.readouterr().err
+    assert not (project / "outputs").exists()
+
+
+@pytest.mark.parametrize("name", ["../../x", "a/b", "", "..", ".hidden", "a\\b", "x..y"])
+def test_profile_names_that_are_not_one_folder_are_refused(project, capsys, name):
+    assert reproduce.main(_args(name)) == 2
+    assert capsys.readouterr().err.startswith(f"error: --profile {name!r}: ")
+    assert not (project / "outputs").exists() and not (project.parent / "x").exists()
+
+
+def test_notebooks_prefix_that_matches_nothing_is_refused(project, capsys):
+    assert reproduce.main(_args("mini", ["07"])) == 2
+    assert "--notebooks 07: no notebook of that name" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_copied_profile_writes_only_its_own_folder(project):
+    assert reproduce.main(_args("mini")) == 0
+    before = {p: p.read_bytes() for p in (project / "outputs" / "mini").rglob("*") if p.is_file()}
+    (project / "params" / "mine.yaml").write_text(
+        (project / "params" / "mini.yaml").read_text().replace("seed: 7", "seed: 8"))
+    assert reproduce.main(_args("mine", ["01"])) == 0
+    after = {p: p.read_bytes() for p in (project / "outputs" / "mini").rglob("*") if p.is_file()}
+    assert after == before
+    assert "seed 8, n 3" in (project / "outputs" / "mine" / "01_stub" / SECTION_FILE).read_text()
+
+
+@pytest.mark.slow
+def test_subset_run_keeps_the_other_sections_marked_with_their_run(project):
+    """``--notebooks 02`` with a profile that has a section for 01 (params/default.yaml has
+    ``03_scaling:``) runs 02 only; report.md keeps 01's section, marked as not re-run."""
+    assert reproduce.main(_args("mini")) == 0
+    assert reproduce.main(_args("mini", ["02"])) == 0
+    assert (project / "outputs" / "count.txt").read_text() == "1"  # 01 ran once
+    report = (project / "outputs" / "mini" / "report.md").read_text()
+    stub, other = report.split("## stub")[1].split("## other")
+    assert "*Not re-run by this run: kept from commit `" in stub and "seed 7, n 3" in stub
+    assert "*Ran by this run: commit `" in other and "seed 7" in other
+    assert "- `01_stub`" in report and "`n`: `3`" in report  # its parameters are kept too
+
+
+@pytest.mark.slow
+def test_stale_failed_copy_and_temporaries_are_removed(project):
+    (project / "outputs").mkdir()
+    (project / "outputs" / "fail-02").write_text("")
+    stale = project / "outputs" / "mini" / "02_other" / ".headline.json.k2j3.tmp"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("{")  # what a killed atomic writer leaves
+    assert reproduce.main(_args("mini", ["02"])) == 1
+    assert not stale.exists()
+    failed = project / "outputs" / "mini" / "notebooks" / "02_other.failed.ipynb"
+    assert failed.exists()
+    (project / "outputs" / "fail-02").unlink()
+    assert reproduce.main(_args("mini", ["02"])) == 0
+    assert not failed.exists()
+    assert (project / "outputs" / "mini" / "notebooks" / "02_other.ipynb").exists()
 
 
 def test_smoke_profile_is_the_defaults(project):
@@ -98,6 +173,34 @@ def test_suite_from_profile_matches_the_default_profile(monkeypatch):
         root / "notebooks" / "04_more_training.ipynb").items()}
     smoke = suite_from_profile({}, defaults)
     assert smoke.base.model == "tiny-llama" and not smoke.base.prefix_cache
-    default = suite_from_profile(reproduce.load_profile(root, "default"), defaults)
+    default = suite_from_profile(reproduce.load_profile(root, "default"), defaults, "default")
     assert default.base.model.endswith("all-MiniLM-L6-v2") and default.base.prefix_cache
     assert default.cache.root == root / "outputs" / "cache"
+
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = sorted(p.stem for p in (ROOT / "params").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("profile", SHIPPED)
+def test_subset_of_the_real_notebooks_runs_with_every_shipped_profile(profile, tmp_path,
+                                                                      monkeypatch):
+    """``--notebooks 02 04`` (the README's command) with each shipped profile reaches exactly
+    those two notebooks, with the command line's profile and output root (papermill is
+    replaced by a recorder: nothing is executed)."""
+    import papermill
+
+    calls = []
+
+    def record(source, target, parameters, **kwargs):
+        calls.append((Path(source).stem, parameters))
+        Path(target).write_text("{}")
+
+    monkeypatch.setattr(papermill, "execute_notebook", record)
+    monkeypatch.chdir(ROOT)
+    args = argparse.Namespace(profile=profile, output_root=str(tmp_path), notebooks=["02", "04"])
+    assert reproduce.main(args) == 0
+    assert [stem for stem, _ in calls] == ["02_reward_distributions", "04_more_training"]
+    for _, params in calls:
+        assert params["profile"] == profile and params["output_root"] == str(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [profile]

@@ -312,6 +312,131 @@ def test_cache_table_lists_entries(tmp_path):
     assert cache.table().equals(table)
 
 
+# --- integrity: checksums, damaged entries, stale temporaries ------------------------------------
+
+def _safetensors_entry(tmp_path):
+    """A cache entry holding a reward head as safetensors (what a cached RM's files are)."""
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    builds = []
+
+    def build(path):
+        builds.append(sorted(p.name for p in path.iterdir()))
+        (path / "model").mkdir(exist_ok=True)
+        save_file({"score.weight": torch.linspace(-1, 1, 64).reshape(1, 64)},
+                  str(path / "model" / "model.safetensors"))
+        return load_file(str(path / "model" / "model.safetensors"))["score.weight"].clone()
+
+    def load(path):
+        return load_file(str(path / "model" / "model.safetensors"))["score.weight"].clone()
+
+    return RunCache(tmp_path), builds, build, load
+
+
+def test_marker_records_a_checksum_of_every_file(tmp_path):
+    cache, c = RunCache(tmp_path), Counter()
+    cache.cached("rm", {"a": 1}, c.build, c.load)
+    path = cache.path_for("rm", {"a": 1})
+    files = json.loads((path / "DONE.json").read_text())["files"]
+    assert sorted(files) == ["model.txt"]  # config.json, DONE.json and .lock are the cache's
+    import hashlib
+
+    assert files["model.txt"] == {"bytes": 7, "sha256": hashlib.sha256(b"weights").hexdigest()}
+
+
+def _flip_a_bit(file):
+    data = bytearray(file.read_bytes())
+    data[-5] ^= 0x10  # in the tensor data (the header is at the front)
+    file.write_bytes(bytes(data))
+
+
+def _truncate(file):
+    file.write_bytes(file.read_bytes()[:-9])
+
+
+@pytest.mark.parametrize("damage", [_flip_a_bit, _truncate, Path.unlink],
+                         ids=["flipped-bit", "truncated", "missing"])
+def test_damaged_entry_is_detected_and_rebuilt_with_a_warning(tmp_path, damage):
+    from morelib.runs import CacheDamaged
+
+    cache, builds, build, load = _safetensors_entry(tmp_path)
+    first = cache.cached("rm", {"a": 1}, build, load)
+    path = cache.path_for("rm", {"a": 1})
+    (path / "checkpoint-9").mkdir()
+    (path / "checkpoint-9" / "optimizer.pt").write_bytes(b"old")
+    damage(path / "model" / "model.safetensors")
+    with pytest.warns(CacheDamaged, match=r"model/model.safetensors: .*rebuilding"):
+        again = cache.cached("rm", {"a": 1}, build, load)
+    assert len(builds) == 2 and builds[1] == [".lock", "config.json"]  # rebuilt from scratch
+    assert bool((again == first).all())
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert bool((cache.cached("rm", {"a": 1}, build, load) == first).all())
+    assert len(builds) == 2
+
+
+def test_unreadable_marker_is_damage(tmp_path):
+    from morelib.runs import CacheDamaged
+
+    cache, c = RunCache(tmp_path), Counter()
+    cache.cached("rm", {"a": 1}, c.build, c.load)
+    (cache.path_for("rm", {"a": 1}) / "DONE.json").write_text('{"kind": "rm", "fi')
+    with pytest.warns(CacheDamaged, match="DONE.json: unreadable"):
+        assert cache.cached("rm", {"a": 1}, c.build, c.load) == "built"
+
+
+def test_entry_from_before_checksums_gets_them_on_first_load(tmp_path):
+    cache, c = RunCache(tmp_path), Counter()
+    cache.cached("rm", {"a": 1}, c.build, c.load)
+    marker = cache.path_for("rm", {"a": 1}) / "DONE.json"
+    old = json.loads(marker.read_text())
+    del old["files"]
+    marker.write_text(json.dumps(old))
+    assert cache.cached("rm", {"a": 1}, c.build, c.load) == "weights" and c.builds == 1
+    assert sorted(json.loads(marker.read_text())["files"]) == ["model.txt"]
+
+
+def test_truncated_file_of_an_entry_from_before_checksums_is_rebuilt(tmp_path):
+    """Entries written by an older morelib have no checksums: a cut safetensors file (which
+    used to raise SafetensorError on every later run) is still found and rebuilt."""
+    from morelib.runs import CacheDamaged
+
+    cache, builds, build, load = _safetensors_entry(tmp_path)
+    first = cache.cached("rm", {"a": 1}, build, load)
+    path = cache.path_for("rm", {"a": 1})
+    marker = json.loads((path / "DONE.json").read_text())
+    del marker["files"]
+    (path / "DONE.json").write_text(json.dumps(marker))
+    _truncate(path / "model" / "model.safetensors")
+    with pytest.warns(CacheDamaged, match=r"model/model.safetensors: unreadable"):
+        assert bool((cache.cached("rm", {"a": 1}, build, load) == first).all())
+    assert len(builds) == 2 and "files" in json.loads((path / "DONE.json").read_text())
+
+
+def test_stale_temporaries_of_a_killed_writer_are_removed_before_building(tmp_path):
+    cache, c = RunCache(tmp_path), Counter(fail_first=True)
+    path = cache.path_for("rm", {"a": 1})
+    killed = subprocess.run([sys.executable, "-c", textwrap.dedent(f"""
+        import os, signal
+        from morelib.io import atomic_open
+        with atomic_open({str(path / "model.txt")!r}) as f:
+            f.write("half"); f.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
+        """)], cwd=REPO)
+    assert killed.returncode == -9 and len(leftovers(tmp_path)) == 1
+    (path / "checkpoint-1").mkdir()
+    (path / "checkpoint-1" / ".trainer_state.json.x1.tmp").write_text("{")
+    (path / ".ckpt.ab12.tmp").mkdir()
+    assert len(leftovers(tmp_path)) == 3
+    with pytest.raises(RuntimeError, match="killed"):
+        cache.cached("rm", {"a": 1}, c.build, c.load)
+    assert leftovers(tmp_path) == []
+    assert c.seen[0] == [".lock", "checkpoint-1", "config.json"]
+
+
 # --- with the real trainer ---------------------------------------------------------------------
 
 @pytest.mark.slow

@@ -127,3 +127,54 @@ def test_non_finite_loss_stops_with_clear_error(tmp_path, sim_data, monkeypatch)
     monkeypatch.setattr(RewardModel, "forward", poisoned)
     with pytest.raises(NonFiniteLossError, match="non-finite training loss .* at step 0"):
         train_reward_model(_config("more"), train, str(tmp_path))
+
+
+def _poison_forward(monkeypatch, poison):
+    from morelib.models import RewardModel
+
+    original_forward = RewardModel.forward
+
+    def poisoned(self, *args, **kwargs):
+        return poison(self, original_forward(self, *args, **kwargs))
+
+    monkeypatch.setattr(RewardModel, "forward", poisoned)
+
+
+def _nan_features(model, out):
+    out.features = out.features * math.nan
+    out.rewards = out.rewards * math.nan
+    return out
+
+
+def _diverge(model, out):
+    if model.training:
+        with torch.no_grad():
+            model.head.weight.fill_(math.inf)
+    return out
+
+
+@pytest.mark.parametrize("poison, cause", [
+    (_nan_features, r"the forward pass overflowed"),
+    (_diverge, r"the model's weights are no longer finite \('head.weight'\): training diverged; "
+               r"lower the learning rate"),
+], ids=["nan-features", "diverged-weights"])
+def test_non_finite_state_under_more_raises_non_finite_loss_error(tmp_path, sim_data,
+                                                                   monkeypatch, poison, cause):
+    """NaN/inf head gradients: MORE's solver used to raise its own ValueError first."""
+    _poison_forward(monkeypatch, poison)
+    with pytest.raises(NonFiniteLossError, match=r"non-finite head gradients at step 0 "
+                       r"\(MoreWeighting\).*likely cause: " + cause):
+        train_reward_model(_config("more"), sim_data[0], str(tmp_path))
+
+
+def test_dead_rm_whose_loss_stays_at_ln2_warns(tmp_path, sim_data, monkeypatch):
+    from morelib.training import DeadRewardModelWarning
+
+    def dead(model, out):  # a head that outputs the same reward for every text
+        out.rewards = out.rewards * 0.0
+        out.features = out.features * 0.0
+        return out
+
+    _poison_forward(monkeypatch, dead)
+    with pytest.warns(DeadRewardModelWarning, match=r"stayed at ln 2 = 0.6931 for all 4 steps"):
+        train_reward_model(_config("mean"), sim_data[0], str(tmp_path))

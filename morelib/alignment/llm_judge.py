@@ -10,9 +10,14 @@ then :func:`parse_verdict` on the reply's last non-empty line. Failures are boun
 - an unparsable reply: retried at once;
 - any other 4xx (401, 400, 404, ...): an "error" verdict at once, without retrying.
 
+``timeout`` is an overall deadline per request (connect, headers and the whole body), not a
+per-read timeout: a server that drips its headers or its body a byte at a time is cut off at
+the deadline and the attempt counts as a timeout.
+
 The API key is read from the environment variable ``api_key_env`` at each call (no
 ``Authorization`` header when it is unset, as local servers need none). It is never stored on
-the judge, shown by ``repr``, logged or written: every stored string is scrubbed of it.
+the judge, shown by ``repr``, logged or written: every string from the server is scrubbed of it
+before it is cut to length, so no part of a key survives a cut.
 Needs ``httpx`` (``pip install 'morelib[judge]'``), imported when a judge is created.
 """
 
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 
 from .judge_log import JudgementLog
@@ -118,25 +124,66 @@ class LLMJudge:
             payload["seed"] = self.seed
         return payload
 
+    def _post(self, payload: dict, headers: dict) -> tuple[int, str, object]:
+        """``(status, body text, headers)`` of one request finished within ``timeout`` seconds
+        in all; :class:`TimeoutError` past that deadline, however the bytes trickle in.
+
+        The request runs in a daemon thread the caller stops waiting for at the deadline (a
+        server dripping its *headers* would hold any read loop); that thread gives up at its
+        next body chunk past the deadline, or when the server ends its headers."""
+        deadline = time.monotonic() + self.timeout
+        outcome: dict = {}
+        finished = threading.Event()
+
+        def request() -> None:
+            try:
+                outcome["reply"] = self._read_reply(payload, headers, deadline)
+            except BaseException as exc:  # noqa: BLE001 - handed to the waiting caller
+                outcome["error"] = exc
+            finally:
+                finished.set()
+
+        threading.Thread(target=request, name="llm-judge-request", daemon=True).start()
+        if not finished.wait(self.timeout):
+            raise TimeoutError(f"no complete reply within the {self.timeout:g} s deadline")
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["reply"]
+
+    def _read_reply(self, payload: dict, headers: dict,
+                    deadline: float) -> tuple[int, str, object]:
+        with self._client.stream("POST", f"{self.base_url}/chat/completions", json=payload,
+                                 headers=headers, timeout=self.timeout) as reply:
+            chunks = []
+            for chunk in reply.iter_bytes():
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"no complete reply within the {self.timeout:g} s "
+                                       "deadline")
+            body = b"".join(chunks).decode(reply.encoding or "utf-8", errors="replace")
+            return reply.status_code, body, reply.headers
+
     def _attempt(self, payload: dict, key: str | None):
-        """One request: (content, error, retryable, retry_after); content None on failure."""
+        """One request: (content, error, retryable, retry_after); content None on failure.
+        Every text from the server is scrubbed of ``key`` before anything cuts it."""
         headers = {"Content-Type": "application/json"}
         if key:
             headers["Authorization"] = f"Bearer {key}"
         try:
-            reply = self._client.post(f"{self.base_url}/chat/completions", json=payload,
-                                      headers=headers, timeout=self.timeout)
+            status, body, reply_headers = self._post(payload, headers)
         except self._httpx.TimeoutException as exc:
             return None, f"timeout: {type(exc).__name__}", True, None
+        except TimeoutError as exc:
+            return None, f"timeout: {exc}", True, None
         except self._httpx.TransportError as exc:
-            return None, f"transport error: {type(exc).__name__}: {exc}", True, None
-        status = reply.status_code
+            return None, _scrub(f"transport error: {type(exc).__name__}: {exc}", key), True, None
+        body = _scrub(body, key)
         if status == 429 or status >= 500:
-            return None, f"HTTP {status}: {reply.text[:200]}", True, _retry_after(reply.headers)
+            return None, f"HTTP {status}: {body[:200]}", True, _retry_after(reply_headers)
         if status >= 400:
-            return None, f"HTTP {status}: {reply.text[:200]}", False, None
+            return None, f"HTTP {status}: {body[:200]}", False, None
         try:
-            return _content(reply.text), None, False, None
+            return _content(body), None, False, None
         except ValueError as exc:
             return None, str(exc), True, None
 
@@ -165,13 +212,13 @@ class LLMJudge:
             content, error, retryable, retry_after = self._attempt(payload, key)
             delay = 0.0
             if content is not None:
-                raws.append(_scrub(content, key))
+                raws.append(content)
                 parsed = parse_verdict(content, self.kind)
                 if parsed is not None:
                     break
                 errors.append("unparsable reply")
             else:
-                errors.append(_scrub(error, key)[:_MAX_ERROR_CHARS])
+                errors.append(error[:_MAX_ERROR_CHARS])
                 if not retryable:
                     break
                 delay = self._delay(attempts, retry_after)

@@ -3,7 +3,8 @@
 ``columns`` maps the record fields (``prompt``, ``chosen``, ``rejected``, optional ``source``
 and ``id``) to the table's column names; unmapped fields use their own name. The source of a
 pair is, in order: the mapped ``source`` column; ``source=``; a column named ``source``; the
-file name. ``chosen`` and ``rejected`` are the replies only (the prompt is not repeated).
+file name. A source column is all or nothing: when the first row has one, a row without it is an
+error (``missing field``), and so is a row with one when the first row had none. ``chosen`` and ``rejected`` are the replies only (the prompt is not repeated).
 Missing columns and non-string or empty cells raise :class:`DataError`.
 
 Example:
@@ -48,10 +49,16 @@ def table_pairs(records: Iterable[Located], origin: str,
                         f"unknown field (expected some of {', '.join(FIELDS)})")
     by_column = columns is not None and "source" in columns
     results: dict[str, tuple[list, DropReport]] = {}
+    first_where = None  # a source column seen in the first row must be in every row
     for index, (where, record) in enumerate(records):
         texts = [get_text(record, (mapping[f],), origin, where) for f in FIELDS[:3]]
         has_column = isinstance(record, Mapping) and mapping["source"] in record
-        if by_column or (source is None and has_column):
+        if index == 0:
+            first_where, by_column = where, by_column or (source is None and has_column)
+        elif source is None and has_column and not by_column:
+            raise DataError(origin, where, mapping["source"], f"present here but not in "
+                            f"{first_where}: give every row a source, or none")
+        if by_column:
             name = get_text(record, (mapping["source"],), origin, where)
         else:
             name = source or infer_source_name(origin)

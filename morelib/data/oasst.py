@@ -1,14 +1,25 @@
 """OpenAssistant oasst1 (``OpenAssistant/oasst1``): preference pairs from ranked sibling replies.
 
 Rows are messages in the exact hub schema (``message_id``, ``parent_id``, ``role``
-``prompter``/``assistant``, ``text``, ``rank``, ``lang``, ...). **Pairing rule:** the assistant
-replies to one prompter message form a group (one *record* of the source). Replies with a null
-(or NaN) ``rank`` were not ranked and take no part. A group with at least two ranked replies
-gives one pair: chosen = the best (lowest ``rank``, 0 is best), rejected = the worst (highest);
-this is the usual oasst1 reward-model pairing (about 18k train / 950 validation pairs, close to
-the paper's 18,165 / 957). Documented drops: ``fewer than 2 ranked replies``, a tie (best and
-worst share a rank), an ``empty reply``, identical texts. Prompter messages are never paired,
-and replies to different parents never. The prompt is the conversation path from the root
+``prompter``/``assistant``, ``text``, ``rank``, ``lang``, ``deleted``, ``review_result``, ...).
+**Exclusions:** a message with ``deleted: true`` or ``review_result: false`` (rejected by the
+reviewers; ``null``, not yet reviewed, is kept) takes no part, nor does anything below it: such
+replies are counted per reply (``deleted message``, ``rejected in review``), and a group whose
+conversation passes through one is dropped (``conversation has an excluded message``).
+``langs`` keeps the groups whose prompter message is in one of those languages (``lang``,
+e.g. ``("en",)``; drop ``language not kept``); ``None`` keeps all.
+
+**Pairing rule:** the assistant replies to one prompter message form a group (one *record* of
+the source). Replies with a null (or NaN) ``rank`` were not ranked and take no part.
+``pairing="best_worst"`` (the default) makes one pair per group with at least two ranked
+replies: chosen = the best (lowest ``rank``, 0 is best), rejected = the worst (highest); this is
+the usual oasst1 reward-model pairing (about 18k train / 950 validation pairs, close to the
+paper's 18,165 / 957, which is why it is the default). ``pairing="all_ranked"`` makes every
+rank-ordered pair of the group instead (chosen = the better rank; ``n(n-1)/2`` pairs for ``n``
+ranked replies of distinct ranks, tied ranks skipped): about three times as many pairs, but
+pairs of one group share a prompt and replies, so they are not independent. Documented drops:
+``fewer than 2 ranked replies``, a tie (best and worst share a rank), an ``empty reply``,
+identical texts. Prompter messages are never paired, and replies to different parents never. The prompt is the conversation path from the root
 down to the parent in the HH format (``"\\n\\nHuman: ...\\n\\nAssistant: ...\\n\\nHuman: ...\\n\\nAssistant:"``);
 replies are ``" " + text``.
 
@@ -26,7 +37,7 @@ Example:
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable, NamedTuple
+from typing import Any, Iterable, NamedTuple, Sequence
 
 from morelib.data.collect import DROP_EMPTY_REPLY
 from morelib.data.dialogue import hh_prompt, hh_reply
@@ -37,7 +48,12 @@ from morelib.data.schema import DROP_TIE, DataError, DropReport, LoadedSource, m
 
 HUB_NAME = "OpenAssistant/oasst1"
 ROLES = ("prompter", "assistant")
+PAIRINGS = ("best_worst", "all_ranked")
 DROP_UNRANKED = "fewer than 2 ranked replies"
+DROP_DELETED = "deleted message"
+DROP_REJECTED = "rejected in review"
+DROP_EXCLUDED_PATH = "conversation has an excluded message"
+DROP_LANGUAGE = "language not kept"
 
 
 class Message(NamedTuple):
@@ -47,6 +63,8 @@ class Message(NamedTuple):
     parent: str | None
     rank: float | None
     lang: Any
+    excluded: str | None = None  # DROP_DELETED or DROP_REJECTED, else None
+    message_id: str = ""
 
 
 def read_messages(records: Iterable[Located], origin: str) -> dict[str, Message]:
@@ -76,12 +94,24 @@ def read_messages(records: Iterable[Located], origin: str) -> dict[str, Message]
             rank = None
         if message_id in messages:
             raise DataError(origin, where, "message_id", f"duplicate message id {message_id!r}")
-        messages[message_id] = Message(where, role, text, parent, rank, record.get("lang"))
+        excluded = (DROP_DELETED if _flag(record, "deleted", origin, where) is True else
+                    DROP_REJECTED if _flag(record, "review_result", origin, where) is False
+                    else None)
+        messages[message_id] = Message(where, role, text, parent, rank, record.get("lang"),
+                                       excluded, message_id)
     for message in messages.values():
         if message.parent is not None and message.parent not in messages:
             raise DataError(origin, message.where, "parent_id",
                             f"unknown parent message {message.parent!r}")
     return messages
+
+
+def _flag(record: Any, key: str, origin: str, where: str) -> bool | None:
+    """A boolean field of the hub schema (``None`` when absent or null)."""
+    value = record.get(key)
+    if value is None or isinstance(value, bool):
+        return value
+    raise DataError(origin, where, key, f"expected true, false or null, got {value!r}")
 
 
 def conversation(messages: dict[str, Message], message_id: str, origin: str) -> list[Message]:
@@ -105,9 +135,11 @@ def conversation(messages: dict[str, Message], message_id: str, origin: str) -> 
 
 
 def oasst_pairs(records: Iterable[Located], origin: str, source: str = "oasst1",
-                limit: int | None = None) -> LoadedSource:
-    """Pairs from oasst1 message rows by the pairing rule in the module notes; ``limit`` keeps
-    the first N reply groups (ordered by their first reply in the input).
+                limit: int | None = None, *, pairing: str = "best_worst",
+                langs: Sequence[str] | None = None) -> LoadedSource:
+    """Pairs from oasst1 message rows by the rules in the module notes (exclusions, ``langs``,
+    ``pairing``); ``limit`` keeps the first N reply groups (ordered by their first reply in the
+    input).
 
     Example:
         >>> rows = [("row 0", {"message_id": "p", "role": "prompter", "text": "Hi?"}),
@@ -115,7 +147,15 @@ def oasst_pairs(records: Iterable[Located], origin: str, source: str = "oasst1",
         ...                    "text": "Hello!", "rank": None})]
         >>> oasst_pairs(rows, "f").dropped.counts
         {'fewer than 2 ranked replies': 1}
+        >>> rows += [("row 2", {"message_id": "b", "parent_id": "p", "role": "assistant",
+        ...                     "text": "Hey.", "rank": 0}),
+        ...          ("row 3", {"message_id": "c", "parent_id": "p", "role": "assistant",
+        ...                     "text": "Bye.", "rank": 1})]
+        >>> [p.id for p in oasst_pairs(rows, "f", pairing="all_ranked").pairs]
+        ['oasst1-p-b-c']
     """
+    if pairing not in PAIRINGS:
+        raise ValueError(f"pairing must be one of {PAIRINGS}, got {pairing!r}")
     messages = read_messages(records, origin)
     groups: dict[str, list[Message]] = {}
     for message in messages.values():
@@ -123,31 +163,53 @@ def oasst_pairs(records: Iterable[Located], origin: str, source: str = "oasst1",
             groups.setdefault(message.parent, []).append(message)
     dropped, pairs = DropReport(), []
     for parent, replies in list(groups.items())[:limit]:
-        ranked = sorted((m for m in replies if m.rank is not None), key=lambda m: m.rank)
+        path = conversation(messages, parent, origin)
+        if any(m.excluded for m in path):
+            dropped.drop(DROP_EXCLUDED_PATH)
+            continue
+        if langs is not None and path[-1].lang not in langs:
+            dropped.drop(DROP_LANGUAGE)
+            continue
+        for message in replies:
+            if message.excluded:
+                dropped.drop(message.excluded)
+        ranked = sorted((m for m in replies if m.rank is not None and not m.excluded),
+                        key=lambda m: m.rank)
         if len(ranked) < 2:
             dropped.drop(DROP_UNRANKED)
             continue
-        best, worst = ranked[0], ranked[-1]
-        if best.rank == worst.rank:
+        if pairing == "best_worst":
+            chosen_rejected = [(0, len(ranked) - 1)]
+        else:
+            chosen_rejected = [(i, j) for i in range(len(ranked))
+                               for j in range(i + 1, len(ranked))
+                               if ranked[i].rank != ranked[j].rank]
+        if ranked[0].rank == ranked[-1].rank:
             dropped.drop(DROP_TIE)
             continue
-        if not (best.text.strip() and worst.text.strip()):
-            dropped.drop(DROP_EMPTY_REPLY)
-            continue
         turns = []
-        for message in conversation(messages, parent, origin):
+        for message in path:
             get_text(message._asdict(), ("text",), origin, message.where)
             turns.append((message.role, message.text))
-        pair = make_pair(hh_prompt(turns), hh_reply(best.text), hh_reply(worst.text), source,
-                         f"{source}-{parent}", dropped,
-                         {"ranks": (best.rank, worst.rank), "lang": best.lang,
-                          "n_replies": len(replies)})
-        if pair is not None:
-            pairs.append(pair)
+        prompt = hh_prompt(turns)
+        for i, j in chosen_rejected:
+            best, worst = ranked[i], ranked[j]
+            if not (best.text.strip() and worst.text.strip()):
+                dropped.drop(DROP_EMPTY_REPLY)
+                continue
+            pair_id = (f"{source}-{parent}" if pairing == "best_worst"
+                       else f"{source}-{parent}-{best.message_id}-{worst.message_id}")
+            pair = make_pair(prompt, hh_reply(best.text), hh_reply(worst.text), source,
+                             pair_id, dropped,
+                             {"ranks": (best.rank, worst.rank), "lang": best.lang,
+                              "n_replies": len(replies)})
+            if pair is not None:
+                pairs.append(pair)
     return LoadedSource(source, pairs, dropped, origin)
 
 
-def load_oasst(split: str = "validation", limit: int | None = None) -> LoadedSource:
+def load_oasst(split: str = "validation", limit: int | None = None, *,
+               pairing: str = "best_worst", langs: Sequence[str] | None = None) -> LoadedSource:
     """Load ``OpenAssistant/oasst1`` (splits ``train``, ``validation``) from the hub.
 
     Example (needs network)::
@@ -155,4 +217,4 @@ def load_oasst(split: str = "validation", limit: int | None = None) -> LoadedSou
         load_oasst("validation")   # about 950 pairs
     """
     origin, rows = hub_records(HUB_NAME, split=split)
-    return oasst_pairs(rows, origin, limit=limit)
+    return oasst_pairs(rows, origin, limit=limit, pairing=pairing, langs=langs)

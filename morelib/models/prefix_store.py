@@ -9,7 +9,9 @@ and renamed, so concurrent notebooks and re-runs share it and never read half a 
 unreadable file counts as a miss and is rewritten).
 
 Tensors are stored on the CPU in ``dtype`` (``float32`` by default; ``float16`` halves the
-memory at ~1e-3 relative precision). Counters: ``hits`` (memory), ``disk_hits`` (read back from
+memory at ~1e-3 relative precision). A hit gives back the stored tensor bit for bit; a row
+recomputed after a miss runs in another batch shape and matches its old value up to float
+rounding (within ``atol=1e-5`` on the rewards, the tolerance the tests hold the cache to). Counters: ``hits`` (memory), ``disk_hits`` (read back from
 disk) and ``misses`` (the caller computes and :meth:`PrefixCache.put` s them).
 
 Example:

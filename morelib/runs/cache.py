@@ -6,13 +6,16 @@ import json
 import logging
 import os
 import platform
+import shutil
 import socket
 import time
+import warnings
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
 from morelib import __version__
-from morelib.io import atomic_open, atomic_write_json
+from morelib.io import atomic_open, atomic_write_json, remove_temporaries
+from morelib.runs.checksums import entry_problems, file_checksums, readable_problems
 from morelib.runs.hashing import CACHE_SCHEMA, canonical, config_hash
 from morelib.runs.lock import LOCK, entry_lock, no_lock, now
 
@@ -90,15 +93,24 @@ class RunCache:
         rank 0 writes the marker. Example: the module docstring.
         """
         path, digest = self._prepare(kind, config)
-        if (path / MARKER).exists():
+        if (path / MARKER).exists() and not self._damage(path):
             log.info("loading %s from %s", kind, path)
             return load(path)
         distributed, rank0 = _in_distributed_worker()
         timeout = self.lock_timeout if lock_timeout == "default" else lock_timeout
         lock = no_lock() if distributed else entry_lock(path, timeout, self.poll_seconds)
         with lock:
-            if (path / MARKER).exists():  # another process finished it while we waited
-                return load(path)
+            if (path / MARKER).exists():
+                damage = self._damage(path)
+                if not damage:  # another process finished (or repaired) it while we waited
+                    return load(path)
+                message = (f"{kind} cache entry {path} is damaged ({'; '.join(damage[:3])}"
+                           f"{'; ...' if len(damage) > 3 else ''}): rebuilding it")
+                log.warning(message)
+                warnings.warn(message, CacheDamaged, stacklevel=2)
+                _clear(path)
+            for stale in remove_temporaries(path):  # left by a killed writer (we hold the lock)
+                log.info("removed stale temporary %s", stale)
             resumed = any(p.name not in (CONFIG, LOCK) for p in path.iterdir())
             log.info("building %s in %s%s", kind, path, " (resuming)" if resumed else "")
             started, t0 = now(), time.perf_counter()
@@ -109,8 +121,28 @@ class RunCache:
                     "started": started, "finished": now(),
                     "build_seconds": round(time.perf_counter() - t0, 3), "resumed": resumed,
                     "morelib_version": __version__, "schema": CACHE_SCHEMA,
-                    "python": platform.python_version(), "host": socket.gethostname()})
+                    "python": platform.python_version(), "host": socket.gethostname(),
+                    "files": file_checksums(path, skip=(CONFIG, MARKER, LOCK))})
         return result
+
+    def _damage(self, path: Path) -> list[str]:
+        """What is wrong with a finished entry's files (``[]``: intact). A marker written before
+        checksums were recorded gets them now, from the files as they are (trusted once) if
+        they read back (:func:`readable_problems`: e.g. a truncated safetensors file)."""
+        try:
+            marker = json.loads((path / MARKER).read_text())
+        except (OSError, ValueError) as err:
+            return [f"{MARKER}: unreadable ({type(err).__name__})"]
+        if "files" not in marker:
+            damage = readable_problems(path)
+            if damage:
+                return damage
+            log.warning("%s: no checksums recorded (an entry from an older morelib); "
+                        "recording those of its readable files as they are", path)
+            atomic_write_json(path / MARKER, {
+                **marker, "files": file_checksums(path, skip=(CONFIG, MARKER, LOCK))})
+            return []
+        return entry_problems(path, marker["files"])
 
     def cached_frame(self, kind: str, config: Any, compute: Callable[[], Any],
                      fmt: str = "parquet") -> Any:
@@ -153,6 +185,22 @@ class RunCache:
     def table(self) -> Any:
         """:func:`cache_table` of this cache's root."""
         return cache_table(self.root)
+
+
+class CacheDamaged(UserWarning):
+    """A finished cache entry whose files differ from their recorded checksums: rebuilt."""
+
+
+def _clear(path: Path) -> None:
+    """Remove everything of an entry but its ``config.json`` and lock (a damaged entry is
+    rebuilt from scratch: its checkpoints may be as damaged as its final files)."""
+    for child in path.iterdir():
+        if child.name in (CONFIG, LOCK):
+            continue
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
 
 
 def _size(folder: Path) -> int:

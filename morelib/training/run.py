@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
@@ -36,7 +37,7 @@ from morelib.models.prefix_store import shared_prefix_cache
 from morelib.training.collator import PairCollator
 from morelib.training.freezing import freeze_lower_layers
 from morelib.training.config import RMTrainingConfig
-from morelib.training.trainer import RewardTrainer
+from morelib.training.trainer import DeadRewardModelWarning, RewardTrainer, dead_rm_warning
 from morelib.weighting import make_weighting
 
 
@@ -195,6 +196,11 @@ def train_reward_model(config: RMTrainingConfig, train_sources: Sequence[LoadedS
     )
     checkpoint = get_last_checkpoint(output_dir) if resume else None
     trainer.train(resume_from_checkpoint=checkpoint)
+    dead = dead_rm_warning([max(v for k, v in row.items() if k.startswith("loss/"))
+                            for row in trainer.lambda_history
+                            if any(k.startswith("loss/") for k in row)])
+    if dead:
+        warnings.warn(f"{output_dir}: {dead}", DeadRewardModelWarning, stacklevel=2)
     if eval_sources:
         trainer.evaluate()
     to_save = model_to_save(trainer, model, config)  # a collective under FSDP / ZeRO-3

@@ -30,6 +30,7 @@ two gloo ranks against one process step by step.
 from __future__ import annotations
 
 import json
+import math
 import os
 from typing import Any, Mapping, Sequence
 
@@ -51,7 +52,58 @@ HISTORY_FILE = "lambda_history.jsonl"
 
 
 class NonFiniteLossError(FloatingPointError):
-    """Raised when the training loss is NaN or infinite."""
+    """Raised when the training loss, the rewards or the head gradients are NaN or infinite;
+    the message names the step and the likely cause (:func:`non_finite_cause`)."""
+
+
+class DeadRewardModelWarning(UserWarning):
+    """A trained RM whose training loss never left ln 2 (:func:`dead_rm_warning`)."""
+
+
+#: the Bradley-Terry loss of a margin of 0: an RM that scores every pair alike stays here
+DEAD_LOSS = math.log(2)
+#: a run whose every per-step training loss is within this of ln 2 is reported as dead
+DEAD_TOLERANCE = 1e-4
+
+
+def non_finite_cause(model: torch.nn.Module, rewards: torch.Tensor) -> str:
+    """The likely cause of a non-finite state, for :class:`NonFiniteLossError`.
+
+    Example:
+        >>> head = torch.nn.Linear(2, 1)
+        >>> non_finite_cause(head, torch.tensor([float("nan")]))
+        'the forward pass overflowed with finite weights (half precision? an extreme input?): train in fp32 or check the data'
+        >>> with torch.no_grad():
+        ...     _ = head.weight.fill_(float("inf"))
+        >>> non_finite_cause(head, torch.tensor([1.0]))
+        "the model's weights are no longer finite ('weight'): training diverged; lower the learning rate"
+    """
+    for name, param in model.named_parameters():
+        if not bool(torch.isfinite(param.detach()).all()):
+            return (f"the model's weights are no longer finite ({name!r}): training diverged; "
+                    "lower the learning rate")
+    if not bool(torch.isfinite(rewards.detach()).all()):
+        return ("the forward pass overflowed with finite weights (half precision? an extreme "
+                "input?): train in fp32 or check the data")
+    return "the loss overflowed with finite rewards: lower the learning rate or check the data"
+
+
+def dead_rm_warning(step_losses: Sequence[float]) -> str | None:
+    """A warning text when every per-step training loss is ln 2 (the RM gives every pair a
+    margin of 0: a dead head, a zero learning rate, everything frozen), else ``None``.
+
+    Example:
+        >>> print(dead_rm_warning([0.69315, 0.69314, 0.69315]))
+        the training loss stayed at ln 2 = 0.6931 for all 3 steps: the RM scores chosen and rejected alike (dead head? learning rate 0? every layer frozen?)
+        >>> dead_rm_warning([0.69, 0.65, 0.61]) is None
+        True
+    """
+    values = [float(v) for v in step_losses if v is not None and math.isfinite(float(v))]
+    if len(values) < 2 or any(abs(v - DEAD_LOSS) > DEAD_TOLERANCE for v in values):
+        return None
+    return (f"the training loss stayed at ln 2 = {DEAD_LOSS:.4f} for all {len(values)} steps: "
+            "the RM scores chosen and rejected alike (dead head? learning rate 0? every layer "
+            "frozen?)")
 
 
 class RewardTrainer(Trainer):
@@ -105,6 +157,9 @@ class RewardTrainer(Trainer):
             # one collective: every rank gets the global batch's per-source means and counts,
             # so λ is the same on all ranks and equal to one process's over the global batch
             stats = all_reduce_source_stats(*stats)
+            # before the weighting sees them: MORE's solver would refuse a non-finite Gram
+            if not bool(torch.isfinite(stats.losses).all() & torch.isfinite(stats.grads).all()):
+                self._raise_non_finite(model, rewards, None, stats)
             lambdas = self.weighting.weights(stats)
             # W · Σ λ_i · (local sum of source i) / N_i: the DDP/FSDP/ZeRO average over the W
             # ranks is the gradient of the global batch's weighted loss
@@ -116,13 +171,19 @@ class RewardTrainer(Trainer):
             loss = weighted_loss(per_pair, source_index, lambdas)
             finite = torch.isfinite(loss)
         if not finite:  # global losses in training: every rank stops at the same step
-            losses = {n: float(v) for n, v in zip(self.source_names, stats.losses)}
-            raise NonFiniteLossError(
-                f"non-finite training loss {float(loss.detach())} at step {self.state.global_step}; "
-                f"per-source losses {losses}; lower the learning rate or check the data")
+            self._raise_non_finite(model, rewards, loss, stats)
         if model.training:
             self._record(lambdas, stats)
         return (loss, output) if return_outputs else loss
+
+    def _raise_non_finite(self, model: torch.nn.Module, rewards: torch.Tensor,
+                          loss: torch.Tensor | None, stats: Any) -> None:
+        losses = {n: float(v) for n, v in zip(self.source_names, stats.losses)}
+        what = "head gradients" if loss is None else f"training loss {float(loss.detach())}"
+        raise NonFiniteLossError(
+            f"non-finite {what} at step {self.state.global_step} "
+            f"({self.weighting.__class__.__name__}); per-source losses {losses}; likely cause: "
+            f"{non_finite_cause(self._reward_model(model), rewards)}")
 
     def _record(self, lambdas: torch.Tensor, stats: Any) -> None:
         """One history row: λ, counts, losses, head-gradient norms and cosines per source.
