@@ -49,20 +49,23 @@ def test_full_model_reloads_with_identical_scores(name, tmp_path):
 
 @pytest.mark.parametrize("name, head_keys", [("tiny-llama", ["score.weight"]),
                                              ("tiny-gpt-neox", ["score.weight"]),
-                                             ("tiny-bert", ["classifier.bias",
-                                                            "classifier.weight"])])
+                                             ("tiny-bert", ["score.weight"])])
 def test_standard_layout(name, head_keys, tmp_path):
+    """Decoders: HF's own class; encoders: morelib's (HF's BERT head pools through a pooler)."""
     rm, tok = RewardModel.from_name(name, seed=0), load_tokenizer(name)
     save_reward_model(rm, tok, tmp_path)
     config = json.loads((tmp_path / "config.json").read_text())
-    arch = {"tiny-llama": "Llama", "tiny-gpt-neox": "GPTNeoX", "tiny-bert": "Bert"}[name]
-    assert config["architectures"] == [f"{arch}ForSequenceClassification"]
+    arch = {"tiny-llama": "LlamaForSequenceClassification",
+            "tiny-gpt-neox": "GPTNeoXForSequenceClassification",
+            "tiny-bert": "MorelibEncoderRewardModel"}[name]
+    assert config["architectures"] == [arch]
     assert len(config["id2label"]) == 1
     assert config["pad_token_id"] == tok.pad_token_id
     assert config["morelib_pooling"] == "last_real_token"
     with safe_open(tmp_path / "model.safetensors", "pt") as f:
         keys = sorted(f.keys())
-        prefix = {"tiny-llama": "model.", "tiny-gpt-neox": "gpt_neox.", "tiny-bert": "bert."}[name]
+        prefix = {"tiny-llama": "model.", "tiny-gpt-neox": "gpt_neox.",
+                  "tiny-bert": "backbone."}[name]
         assert sorted(k for k in keys if not k.startswith(prefix)) == head_keys
         assert torch.equal(f.get_tensor(head_keys[-1]), rm.head.weight.detach())
     assert (tmp_path / "tokenizer_config.json").is_file()

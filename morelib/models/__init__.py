@@ -11,6 +11,8 @@
 | :mod:`~morelib.models.reward_model` | :class:`RewardModel`: backbone + bias-free scalar head |
 | :mod:`~morelib.models.lora` | :func:`apply_lora` through peft; the head always trains |
 | :mod:`~morelib.models.saving` | :func:`save_reward_model` / :func:`load_reward_model` in HF's layout |
+| :mod:`~morelib.models.hf_encoder_rm` | the exported form of encoder (BERT-style) RMs: HF loads it to the same scores |
+| :mod:`~morelib.models.portable_tokenizer` | the exported tokenizer: plain ``tok(texts)`` gives the RM's inputs |
 
 Example:
     >>> rm = RewardModel.from_name("tiny-llama", seed=0)

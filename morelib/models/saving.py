@@ -13,9 +13,18 @@
 
 Decoder RMs (Llama, GPT-NeoX, ...) reload in HF with the same scores: HF pools at the last token
 that is not the pad, which is our last real token because the pad never occurs in real text.
-**BERT-style RMs** reload identically through :func:`load_reward_model` only: HF's
-``BertForSequenceClassification`` pools the ``[CLS]`` state through a pooler (not saved: morelib
-does not use it), so its scores differ.
+**Encoder (BERT-style) RMs** cannot be written as HF's ``BertForSequenceClassification``, which
+scores the ``[CLS]`` state through an untrained pooler; they are written as the small custom
+architecture of :mod:`morelib.models.hf_encoder_rm` (``backbone.*`` + ``score.weight``, its code
+file beside the weights), which plain transformers loads with ``trust_remote_code=True`` to the
+same scores. Which layout a backbone gets is decided by HF's own class: one that pools at the
+last non-pad token (:func:`hf_pools_last_token`) gets the standard layout.
+
+**The tokenizer** is saved as :mod:`morelib.models.portable_tokenizer` makes
+it: plain ``tok(texts)`` (and ``truncation=True`` past ``max_length``) gives the RM's inputs,
+BOS/EOS included, so ``AutoModelForSequenceClassification`` + ``AutoTokenizer`` and
+``pipeline("text-classification", function_to_apply="none")`` score as morelib does. The RM's
+training ``max_length`` is recorded in ``morelib_reward_model.json``.
 
 **LoRA RMs** (``merge=False``) are saved as ``adapter/`` (peft's layout: ``adapter_config.json``
 + ``adapter_model.safetensors``), ``head.safetensors`` (the head, always saved), the tokenizer and
@@ -46,8 +55,12 @@ from typing import Any
 import torch
 from torch import nn
 
+from morelib.models import hf_encoder_rm
 from morelib.models.lora import is_lora
+from morelib.models.portable_tokenizer import save_portable_tokenizer
 from morelib.models.reward_model import RewardModel, unwrap_backbone
+
+hf_encoder_rm.register()
 
 LAYOUT_FILE = "morelib_reward_model.json"
 HEAD_FILE = "head.safetensors"
@@ -57,7 +70,7 @@ POOLING = "last_real_token"
 
 
 def save_reward_model(model: RewardModel, tokenizer: Any, path: str | Path,
-                      merge: bool = False) -> Path:
+                      merge: bool = False, max_length: int = 512) -> Path:
     """Save ``model`` and ``tokenizer`` into the folder ``path`` (created); returns it.
 
     Args:
@@ -65,6 +78,8 @@ def save_reward_model(model: RewardModel, tokenizer: Any, path: str | Path,
         tokenizer: its tokenizer (pad token = the model's ``pad_token_id``).
         merge: for a LoRA RM, write the merged full model in the standard layout instead of
             adapter + head (the model passed in is left unchanged).
+        max_length: the RM's training max length: recorded, and the saved tokenizer's
+            ``model_max_length`` (left truncation).
 
     Example:
         >>> import tempfile
@@ -84,7 +99,8 @@ def save_reward_model(model: RewardModel, tokenizer: Any, path: str | Path,
                          f"embeddings ({rows}): save the tokenizer the model was built with")
     path.mkdir(parents=True, exist_ok=True)
     info = {"format": "full", "pooling": POOLING, "pad_token_id": model.pad_token_id,
-            "base_model": _portable_name(model.name), "base_origin": getattr(model, "origin", None)}
+            "base_model": _portable_name(model.name), "base_origin": getattr(model, "origin", None),
+            "max_length": max_length}
     if is_lora(model) and not merge:
         from safetensors.torch import save_file
 
@@ -98,8 +114,8 @@ def save_reward_model(model: RewardModel, tokenizer: Any, path: str | Path,
         backbone = unwrap_backbone(model.backbone)
         if is_lora(model):
             backbone = copy.deepcopy(model.backbone).merge_and_unload()
-        _save_full(backbone, model.head.weight, model.pad_token_id, path)
-    tokenizer.save_pretrained(path)
+        info["format"] = _save_full(backbone, model.head.weight, model.pad_token_id, path)
+    save_portable_tokenizer(tokenizer, path, max_length)
     (path / LAYOUT_FILE).write_text(json.dumps(info, indent=2) + "\n")
     return path
 
@@ -166,26 +182,75 @@ def _seq_cls_shell(config: Any, trust_remote_code: bool = False) -> nn.Module:
             config, trust_remote_code=trust_remote_code)
 
 
+def hf_pools_last_token(shell: nn.Module) -> bool:
+    """Whether an HF ``*ForSequenceClassification`` scores the last non-pad token (decoders:
+    Llama, GPT-NeoX, Mistral, ...) rather than a pooled ``[CLS]`` (BERT-style encoders).
+
+    Example:
+        >>> from morelib.models.tiny import tiny_config
+        >>> [hf_pools_last_token(_seq_cls_shell(tiny_config(n, vocab_size=10)))
+        ...  for n in ("tiny-llama", "tiny-bert")]
+        [True, False]
+    """
+    import inspect
+
+    from transformers.modeling_layers import GenericForSequenceClassification
+
+    if isinstance(shell, GenericForSequenceClassification):
+        return True
+    return "last_non_pad_token" in inspect.getsource(type(shell).forward)
+
+
 def _save_full(backbone: nn.Module, head_weight: torch.Tensor, pad_token_id: int,
-               path: Path) -> None:
+               path: Path) -> str:
+    """Write the standard layout (returns ``"full"``) or, for encoders, the morelib encoder
+    layout (``"encoder"``)."""
     config = copy.deepcopy(backbone.config)
     config.num_labels = 1
     config.pad_token_id = pad_token_id
     config.get_text_config().pad_token_id = pad_token_id
     config.morelib_pooling = POOLING
     shell = _seq_cls_shell(config)
+    if not hf_pools_last_token(shell):
+        _save_encoder(backbone, head_weight, pad_token_id, path)
+        return "encoder"
     weight_name, bias_name = hf_head_names(shell)
     setattr(shell, shell.base_model_prefix, backbone)
     _set_parameter(shell, weight_name, head_weight.detach().clone())
     if bias_name is not None:
         _set_parameter(shell, bias_name, torch.zeros(1, dtype=head_weight.dtype))
     shell.save_pretrained(path)
+    return "full"
+
+
+def _save_encoder(backbone: nn.Module, head_weight: torch.Tensor, pad_token_id: int,
+                  path: Path) -> None:
+    import shutil
+
+    backbone_config = backbone.config.to_dict()
+    backbone_config["pad_token_id"] = pad_token_id
+    config = hf_encoder_rm.MorelibEncoderRMConfig(
+        backbone_config, POOLING, pad_token_id=pad_token_id,
+        architectures=[hf_encoder_rm.MorelibEncoderRewardModel.__name__])
+    module = Path(hf_encoder_rm.MODULE_FILE).stem
+    config.auto_map = {
+        "AutoConfig": f"{module}.{hf_encoder_rm.MorelibEncoderRMConfig.__name__}",
+        "AutoModelForSequenceClassification":
+            f"{module}.{hf_encoder_rm.MorelibEncoderRewardModel.__name__}"}
+    with torch.device("meta"):
+        shell = hf_encoder_rm.MorelibEncoderRewardModel(config)
+    shell.backbone = backbone
+    shell.score.weight = nn.Parameter(head_weight.detach().clone().reshape(1, -1))
+    shell.save_pretrained(path)
+    shutil.copyfile(hf_encoder_rm.__file__, path / hf_encoder_rm.MODULE_FILE)
 
 
 def _load_full(path: Path, dtype: Any, trust_remote_code: bool) -> RewardModel:
     from transformers import AutoConfig, AutoModel
 
     config = AutoConfig.from_pretrained(path, trust_remote_code=trust_remote_code)
+    if config.model_type == hf_encoder_rm.MODEL_TYPE:
+        return _load_encoder(path, dtype)
     weight_name, bias_name = hf_head_names(_seq_cls_shell(config, trust_remote_code))
     with _quiet_transformers():
         backbone, report = AutoModel.from_pretrained(
@@ -204,6 +269,17 @@ def _load_full(path: Path, dtype: Any, trust_remote_code: bool) -> RewardModel:
     model = RewardModel(backbone, config.get_text_config().pad_token_id, name=str(path), seed=0)
     with torch.no_grad():
         model.head.weight.copy_(tensors[weight_name].reshape(model.head.weight.shape))
+    return model.eval()
+
+
+def _load_encoder(path: Path, dtype: Any) -> RewardModel:
+    """An encoder RM from the morelib encoder layout (registered classes: no folder code runs)."""
+    with _quiet_transformers():
+        hf = hf_encoder_rm.MorelibEncoderRewardModel.from_pretrained(
+            path, dtype=dtype, use_safetensors=True)
+    model = RewardModel(hf.backbone, hf.config.pad_token_id, name=str(path), seed=0)
+    with torch.no_grad():
+        model.head.weight.copy_(hf.score.weight.float().reshape(model.head.weight.shape))
     return model.eval()
 
 

@@ -205,7 +205,8 @@ def train_reward_model(config: RMTrainingConfig, train_sources: Sequence[LoadedS
         trainer.evaluate()
     to_save = model_to_save(trainer, model, config)  # a collective under FSDP / ZeRO-3
     if trainer.args.should_save:
-        save_reward_model(to_save, tokenizer, os.path.join(output_dir, "model"))
+        save_reward_model(to_save, tokenizer, os.path.join(output_dir, "model"),
+                          max_length=config.max_length)
         _write_jsonl(os.path.join(output_dir, "lambda_history.jsonl"), trainer.lambda_history)
         _write_jsonl(os.path.join(output_dir, "eval_history.jsonl"), trainer.eval_history)
         atomic_write_text(os.path.join(output_dir, "training_config.json"),
