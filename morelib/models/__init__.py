@@ -26,7 +26,7 @@ from morelib.models.lora import apply_lora, default_target_modules, is_lora
 from morelib.models.pooling import last_token_index, pool_last, position_ids_from_mask
 from morelib.models.resolve import ModelNotFoundError, ResolvedModel, models_mode, resolve_model
 from morelib.models.reward_model import RewardModel, RewardOutput
-from morelib.models.saving import load_reward_model, save_reward_model
+from morelib.models.saving import load_reward_model, save_reward_model, trained_max_length
 from morelib.models.special_tokens import RMTokens, prepare_tokenizer, rm_tokens
 from morelib.models.tiny import TINY_MODELS
 from morelib.models.tokenize import encode_pairs, encode_rows, encode_texts, pad_rows
@@ -36,5 +36,5 @@ __all__ = [
     "TINY_MODELS", "apply_lora", "default_target_modules", "encode_pairs", "encode_rows",
     "encode_texts", "is_lora", "last_token_index", "load_backbone", "load_reward_model",
     "load_tokenizer", "models_mode", "pad_rows", "pool_last", "position_ids_from_mask",
-    "prepare_tokenizer", "resolve_model", "rm_tokens", "save_reward_model",
+    "prepare_tokenizer", "resolve_model", "rm_tokens", "save_reward_model", "trained_max_length",
 ]

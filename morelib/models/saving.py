@@ -150,6 +150,28 @@ def load_reward_model(path: str | Path, dtype: torch.dtype | str | None = None,
     return _load_full(path, torch.float32 if dtype is None else dtype, trust_remote_code)
 
 
+def trained_max_length(path: str | Path) -> int | None:
+    """The max length a saved RM was trained with: from ``morelib_reward_model.json``, else
+    from ``training_config.json`` beside the folder (a training run's layout, also for RMs
+    saved before the length was recorded); ``None`` if neither says.
+
+    Example:
+        >>> import tempfile
+        >>> from morelib.models import RewardModel, load_tokenizer
+        >>> rm, tok = RewardModel.from_name("tiny-bert", seed=0), load_tokenizer("tiny-bert")
+        >>> trained_max_length(save_reward_model(rm, tok, tempfile.mkdtemp(), max_length=128))
+        128
+    """
+    path = Path(path)
+    for candidate, key in ((path / LAYOUT_FILE, "max_length"),
+                           (path.parent / "training_config.json", "max_length")):
+        if candidate.is_file():
+            value = json.loads(candidate.read_text()).get(key)
+            if value is not None:
+                return int(value)
+    return None
+
+
 # ---- the HF sequence-classification layout ---------------------------------------------------
 def hf_head_names(shell: nn.Module) -> tuple[str, str | None]:
     """Names of the scalar head's weight and bias (or ``None``) in an HF ``*ForSequence-
