@@ -29,6 +29,7 @@ from morelib.evaluation import metrics_table, rm_scorer, true_probabilities
 from morelib.experiments.data import ExperimentData
 from morelib.runs import RunCache
 from morelib.training import RMTrainingConfig, train_reward_model
+from morelib.training.launch import run_identity
 
 SCHEMES = ("raw", "single", "multitask", "more")
 
@@ -67,7 +68,10 @@ def rm_configs(base: RMTrainingConfig, data: ExperimentData,
 
 
 def _train_key(config: RMTrainingConfig, data: ExperimentData, sources: Sequence[Any]) -> dict:
-    return {"config": config, "data": data.train_key, "sources": [s.name for s in sources]}
+    # the config holds world_size / bf16 / tf32; "run" spells out what they change (global
+    # batch, precision), so an RM trained at 10 pairs per step never stands in for one at 80
+    return {"config": config, "run": run_identity(config), "data": data.train_key,
+            "sources": [s.name for s in sources]}
 
 
 def train_suite(cache: RunCache, base: RMTrainingConfig, data: ExperimentData,
