@@ -74,7 +74,7 @@ SUITE_PARAMETERS = ("model", "n_train", "n_test", "sources", "seed", "conflict",
                     "real_test_limit", "data_kind", "learning_rate", "num_train_epochs",
                     "max_steps", "max_length", "groups_per_device_batch",
                     "gradient_accumulation_steps", "trainable_top_layers", "lora_r",
-                    "prefix_cache")
+                    "prefix_cache", "world_size", "bf16", "tf32", "gradient_checkpointing")
 
 
 def suite_from_profile(profile: dict[str, Any], defaults: dict[str, Any],

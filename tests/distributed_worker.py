@@ -60,7 +60,8 @@ def main(out: str, groups: int, strategies: list[str]) -> None:
         config = RMTrainingConfig(
             model="tiny-llama", strategy=strategy, n_sources=len(SOURCES),
             groups_per_device_batch=groups, gradient_accumulation_steps=2, max_steps=3,
-            learning_rate=1e-3, max_length=64, logging_steps=1, alpha=0.5, seed=7)
+            learning_rate=1e-3, max_length=64, logging_steps=1, alpha=0.5, seed=7,
+            world_size=int(os.environ.get("WORLD_SIZE", "1")))
         folder = os.path.join(out, strategy)
         init = run.build_reward_model(config).state_dict()
         result = train_reward_model(config, train, folder, eval_sources=test, resume=False)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from morelib.models import TINY_MODELS, ModelNotFoundError, load_backbone, models_mode, resolve_model
+from morelib.models import hub_probe
 from morelib.models import resolve as resolve_module
 
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
@@ -16,10 +17,10 @@ SMOLLM2 = "HuggingFaceTB/SmolLM2-135M-Instruct"
 @pytest.fixture(autouse=True)
 def _no_hub_memory(monkeypatch):
     """Each test starts with a clean hub probe memory (tests simulate hub states)."""
-    monkeypatch.setattr(resolve_module, "_HUB_DOWN", [])
-    resolve_module._ask_hub_cached.cache_clear()
+    monkeypatch.setattr(hub_probe, "_HUB_DOWN", [])
+    hub_probe._ask_hub_cached.cache_clear()
     yield
-    resolve_module._ask_hub_cached.cache_clear()
+    hub_probe._ask_hub_cached.cache_clear()
 
 
 def test_offline_minilm_is_the_package_folder():

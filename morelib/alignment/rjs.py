@@ -111,14 +111,11 @@ class RJSExperiment:
     # -- the base policy, loaded once per process ------------------------------------------
     def base_policy(self) -> tuple[Any, Any]:
         if self._base is None:
-            import torch
-
             from morelib.alignment.policy import load_policy
+            from morelib.devices import place
 
             model, tok = load_policy(self.config.policy, seed=self.config.seed)
-            if torch.cuda.is_available():
-                model = model.to("cuda")
-            self._base = (model, tok)
+            self._base = (place(model), tok)  # the GPU when there is one
         return self._base
 
     def _generator(self, model: Any, tok: Any) -> Any:

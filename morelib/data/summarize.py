@@ -96,12 +96,13 @@ def summarize_pairs(records: Iterable[Located], origin: str,
 
 def load_summarize(split: str = "validation", limit: int | None = None) -> LoadedSource:
     """Load the ``comparisons`` config of ``openai/summarize_from_feedback`` (splits ``train``,
-    ``validation``) from the hub's Parquet conversion.
+    ``validation``) from the hub's Parquet conversion, by its folder (``data_dir``): that branch
+    need not declare its configs (see :mod:`morelib.data.hub`).
 
     Example (needs network)::
 
         load_summarize("validation", limit=2000)   # the paper's summarize test set
     """
-    origin, rows = hub_records(HUB_NAME, "comparisons", split=split, limit=limit,
-                               revision=PARQUET_REVISION)
+    origin, rows = hub_records(HUB_NAME, split=split, limit=limit, data_dir="comparisons",
+                               label="comparisons", revision=PARQUET_REVISION)
     return summarize_pairs(rows, origin)

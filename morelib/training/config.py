@@ -8,6 +8,8 @@ Example:
     >>> cfg = RMTrainingConfig(model="tiny-llama", strategy="more", n_sources=5)
     >>> cfg.pairs_per_device_batch, cfg.pairs_per_step
     (5, 10)
+    >>> RMTrainingConfig(model="m", n_sources=5, world_size=8).global_pairs_per_step  # the paper's
+    80
     >>> RMTrainingConfig(model="m", strategy="bogus")
     Traceback (most recent call last):
     ...
@@ -75,6 +77,11 @@ class RMTrainingConfig:
         "", cache_key=False)
     gradient_checkpointing: bool = _help("trade compute for memory", False)
     bf16: bool = _help("bf16 mixed precision (GPUs that support it)", False)
+    tf32: bool = _help("TF32 matmuls in fp32 parts (Ampere or newer GPUs; ignored elsewhere)",
+                       False)
+    world_size: int = _help(
+        "data-parallel processes the RM trains on (the launcher's WORLD_SIZE; training refuses "
+        "another); global batch = world_size x pairs_per_step, part of the cache key", 1)
     # bookkeeping
     logging_steps: int = _help("log averaged λ, losses and metrics every N steps", 10, cache_key=False)
     eval_steps: int = _help("evaluate every N steps (0: only at the end)", 0, cache_key=False)
@@ -88,7 +95,7 @@ class RMTrainingConfig:
         if self.normalize not in ("l2", "loss", "loss+", "none"):
             raise ValueError(f"normalize must be l2, loss, loss+ or none, got {self.normalize!r}")
         for name in ("n_sources", "groups_per_device_batch", "gradient_accumulation_steps",
-                     "max_length"):
+                     "max_length", "world_size"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if not 0 < self.alpha <= 1:
@@ -104,6 +111,11 @@ class RMTrainingConfig:
     def pairs_per_step(self) -> int:
         """Pairs per optimiser step on one process (× world size in a distributed run)."""
         return self.pairs_per_device_batch * self.gradient_accumulation_steps
+
+    @property
+    def global_pairs_per_step(self) -> int:
+        """Pairs per optimiser step over all ``world_size`` processes."""
+        return self.pairs_per_step * self.world_size
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

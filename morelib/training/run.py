@@ -27,6 +27,7 @@ import pandas as pd
 import torch
 from transformers import TrainingArguments, set_seed
 from transformers.trainer_utils import get_last_checkpoint
+from transformers.utils import is_torch_tf32_available as tf32_available
 
 from morelib.data.mixing import stratified_groups, uniform_mix
 from morelib.data.schema import LoadedSource, PreferencePair
@@ -37,6 +38,7 @@ from morelib.models.prefix_store import shared_prefix_cache
 from morelib.training.collator import PairCollator
 from morelib.training.freezing import freeze_lower_layers
 from morelib.training.config import RMTrainingConfig
+from morelib.training.launch import check_launch
 from morelib.training.trainer import DeadRewardModelWarning, RewardTrainer, dead_rm_warning
 from morelib.weighting import make_weighting
 
@@ -106,6 +108,8 @@ def training_arguments(config: RMTrainingConfig, output_dir: str) -> TrainingArg
         save_strategy="steps" if config.save_steps > 0 else "no",
         save_steps=config.save_steps or 500,
         bf16=config.bf16,
+        tf32=True if config.tf32 and tf32_available() else None,
+        gradient_checkpointing=config.gradient_checkpointing,
         remove_unused_columns=False,
         report_to=[],
         dataloader_num_workers=config.dataloader_num_workers,
@@ -174,6 +178,7 @@ def train_reward_model(config: RMTrainingConfig, train_sources: Sequence[LoadedS
                        output_dir: str, eval_sources: Mapping[str, Sequence[PreferencePair]]
                        | None = None, resume: bool = True) -> TrainResult:
     """Train (or resume training) one RM; see the module docstring."""
+    check_launch(config)
     tokenizer = load_tokenizer(config.model)
     model = build_reward_model(config)
     examples = build_examples(config, train_sources)
