@@ -13,7 +13,9 @@ import argparse
 import sys
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; ``train``'s many options are added only when ``argv`` runs ``train`` (they
+    import the training config, and ``morelib --help`` stays fast)."""
     parser = argparse.ArgumentParser(prog="morelib", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -32,10 +34,23 @@ def build_parser() -> argparse.ArgumentParser:
     eval_rm.add_argument("data", nargs="+", metavar="DATA",
                          help="sources as for 'morelib data summary'")
     eval_rm.add_argument("--batch-size", type=int, default=16)
-    eval_rm.add_argument("--max-length", type=int, default=512)
+    eval_rm.add_argument("--max-length", type=int, default=None,
+                         help="tokens per text (default: the RM's training max length, else 512)")
+    eval_rm.add_argument("--quiet", action="store_true", help="no progress bar")
     eval_rm.add_argument("--limit", type=int, default=None, help="first N pairs of each source")
     eval_rm.add_argument("--csv", default=None, help="also write the tidy table here")
     eval_rm.set_defaults(handler="morelib.eval_cli:main")
+
+    train = commands.add_parser(
+        "train", help="train an RM (MORE, MultiTask, ...) on your own preference data",
+        description="Train a reward model on one or more preference sources; see "
+                    "morelib.train_cli. Example: morelib train a.jsonl b.jsonl --model M "
+                    "--strategy more --output-dir runs/more")
+    if argv and argv[0] == "train":
+        from morelib.train_cli import add_train_arguments
+
+        add_train_arguments(train)
+    train.set_defaults(handler="morelib.train_cli:main")
 
     reproduce = commands.add_parser(
         "reproduce", help="run the numbered notebooks for a profile into outputs/<profile>/")
@@ -48,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     module_name, func_name = args.handler.split(":")
     import importlib

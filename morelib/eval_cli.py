@@ -27,7 +27,8 @@ def main(args: Any) -> int:
     from morelib.data.summary import load_spec
     from morelib.evaluation import evaluate_sources
     from morelib.io import atomic_write_text
-    from morelib.models import load_reward_model, load_tokenizer
+    from morelib.models import load_reward_model, load_tokenizer, trained_max_length
+    from morelib.models.tokenize import DEFAULT_MAX_LENGTH
 
     try:
         sources = {}
@@ -37,9 +38,19 @@ def main(args: Any) -> int:
     except (DataError, OSError) as err:
         print(f"morelib eval-rm: {err}", file=sys.stderr)
         return 2
-    model, tokenizer = load_reward_model(args.model), load_tokenizer(args.model)
+    try:
+        model = load_reward_model(args.model)
+    except (FileNotFoundError, ValueError) as err:
+        print(f"morelib eval-rm: {err}", file=sys.stderr)
+        return 2
+    tokenizer = load_tokenizer(args.model)
+    max_length = args.max_length or trained_max_length(args.model) or DEFAULT_MAX_LENGTH
+    print(f"morelib eval-rm: {args.model}: max length {max_length}"
+          f"{'' if args.max_length else ' (as trained)' if trained_max_length(args.model) else ''}",
+          file=sys.stderr)
     table = evaluate_sources(model, tokenizer, sources, batch_size=args.batch_size,
-                             max_length=args.max_length, columns={"rm": args.model})
+                             max_length=max_length, columns={"rm": args.model},
+                             progress=not args.quiet)
     with pd.option_context("display.width", 160, "display.max_columns", 20,
                            "display.float_format", "{:.4f}".format):
         print(wide_table(table).to_string())

@@ -25,6 +25,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 import torch
+from tqdm.auto import tqdm
 
 from morelib.calibration import calibration_summary
 from morelib.data.schema import PreferencePair
@@ -53,12 +54,13 @@ def length_buckets(pairs: Sequence[PreferencePair], batch_size: int) -> list[lis
 
 @torch.inference_mode()
 def score_texts(model: torch.nn.Module, tokenizer: Any, prompts: Sequence[str],
-                responses: Sequence[str], batch_size: int = 16, max_length: int = 512
-                ) -> np.ndarray:
+                responses: Sequence[str], batch_size: int = 16, max_length: int = 512,
+                progress: bool = False) -> np.ndarray:
     """Rewards of ``prompt + response`` texts (float64 ``[N]``), tokenised once by
     :func:`morelib.models.encode_rows`, batched longest first by token count, each batch padded
     to its longest row (:func:`morelib.models.pad_rows`), through the RM's forward: the one
     scoring path that evaluation and best-of-n selection share (and training's, row for row).
+    ``progress`` shows a bar over the texts (rate and ETA) on stderr.
 
     Example:
         >>> from morelib.models import RewardModel, load_tokenizer
@@ -75,18 +77,22 @@ def score_texts(model: torch.nn.Module, tokenizer: Any, prompts: Sequence[str],
     device = next(model.parameters()).device
     try:
         rows = encode_rows(tokenizer, texts, max_length) if texts else []
+        bar = tqdm(total=len(rows), desc="scoring", unit="text", disable=not progress)
         for batch in _buckets([len(row) for row in rows], batch_size):
             enc = pad_rows(tokenizer, [rows[i] for i in batch])
             out = model(input_ids=enc["input_ids"].to(device),
                         attention_mask=enc["attention_mask"].to(device))
             rewards[batch] = out.rewards.float().cpu().numpy()
+            bar.update(len(batch))
+        bar.close()
     finally:
         model.train(was_training)
     return rewards
 
 
 def score_pairs(model: torch.nn.Module, tokenizer: Any, pairs: Sequence[PreferencePair],
-                batch_size: int = 16, max_length: int = 512) -> np.ndarray:
+                batch_size: int = 16, max_length: int = 512, progress: bool = False
+                ) -> np.ndarray:
     """Rewards of chosen and rejected responses, as an array ``[n_pairs, 2]`` (``batch_size``
     pairs, i.e. twice as many texts, per forward pass).
 
@@ -100,15 +106,15 @@ def score_pairs(model: torch.nn.Module, tokenizer: Any, pairs: Sequence[Preferen
     prompts = [p.prompt for p in pairs]
     responses = [p.chosen for p in pairs] + [p.rejected for p in pairs]
     rewards = score_texts(model, tokenizer, prompts + prompts, responses, 2 * batch_size,
-                          max_length)
+                          max_length, progress)
     return rewards.reshape(2, len(pairs)).T
 
 
 def rm_scorer(model: torch.nn.Module, tokenizer: Any, batch_size: int = 16,
-              max_length: int = 512) -> Scorer:
+              max_length: int = 512, progress: bool = False) -> Scorer:
     """A :data:`Scorer` (pairs → margins) for one reward model."""
     def score(pairs: Sequence[PreferencePair]) -> np.ndarray:
-        r = score_pairs(model, tokenizer, pairs, batch_size, max_length)
+        r = score_pairs(model, tokenizer, pairs, batch_size, max_length, progress)
         return r[:, 0] - r[:, 1]
     return score
 
@@ -174,10 +180,11 @@ def evaluate_scorer(scorer: Scorer, sources: Mapping[str, Sequence[PreferencePai
 
 def evaluate_sources(model: torch.nn.Module, tokenizer: Any,
                      sources: Mapping[str, Sequence[PreferencePair]], batch_size: int = 16,
-                     max_length: int = 512, columns: Mapping[str, Any] | None = None
-                     ) -> pd.DataFrame:
+                     max_length: int = 512, columns: Mapping[str, Any] | None = None,
+                     progress: bool = False) -> pd.DataFrame:
     """Score every source with one RM and tabulate all metrics (tidy)."""
-    return evaluate_scorer(rm_scorer(model, tokenizer, batch_size, max_length), sources, columns)
+    return evaluate_scorer(rm_scorer(model, tokenizer, batch_size, max_length, progress),
+                           sources, columns)
 
 
 def top_table(tables: Mapping[str, pd.DataFrame], by: str = "accuracy") -> pd.DataFrame:

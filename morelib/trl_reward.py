@@ -34,8 +34,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-#: Max length when neither the call nor the saved RM gives one (the paper's).
-DEFAULT_MAX_LENGTH = 512
 
 
 def reward_function(model: Any, tokenizer: Any = None, *, batch_size: int = 16,
@@ -47,9 +45,11 @@ def reward_function(model: Any, tokenizer: Any = None, *, batch_size: int = 16,
             ``tokenizer``). The RM stays on its device: move it first (``rm.to("cuda")``).
         tokenizer: the RM's tokenizer (default: the folder's).
         batch_size: texts per forward pass.
-        max_length: tokens per text (default: the RM's training max length, else 512).
+        max_length: tokens per text (default: the RM's training max length, else
+            :data:`morelib.models.tokenize.DEFAULT_MAX_LENGTH`).
     """
     from morelib.models import load_reward_model, load_tokenizer, trained_max_length
+    from morelib.models.tokenize import DEFAULT_MAX_LENGTH
 
     if isinstance(model, (str, Path)):
         folder = model

@@ -247,7 +247,7 @@ def test_training_with_the_cache_matches_plain_partial_fine_tuning(tmp_path):
                                   trainable_top_layers=1, **kw)
         return train_reward_model(config, train, str(tmp_path / folder), eval_sources=test)
 
-    with pytest.raises(ValueError, match="prefix_cache needs"):
+    with pytest.raises(ValueError, match="prefix_cache: needs"):
         RMTrainingConfig(model="tiny-llama", prefix_cache=True)
     plain = run("plain")
     store = tmp_path / "prefix"

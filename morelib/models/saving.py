@@ -146,8 +146,34 @@ def load_reward_model(path: str | Path, dtype: torch.dtype | str | None = None,
         return _load_lora(path, info, dtype, trust_remote_code)
     if not (path / "config.json").is_file():
         raise FileNotFoundError(f"{path} holds no saved reward model (no {LAYOUT_FILE} or "
-                                "config.json)")
+                                f"config.json){saved_model_hint(path)}")
     return _load_full(path, torch.float32 if dtype is None else dtype, trust_remote_code)
+
+
+def saved_model_hint(path: str | Path) -> str:
+    """``"; did you mean ...?"`` naming a saved RM folder one level off ``path`` (a training
+    run's ``model/`` below it, its newest ``checkpoint-N/``, or the folder above), else ``""``.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> run = pathlib.Path(tempfile.mkdtemp())
+        >>> (run / "model").mkdir(); _ = (run / "model" / "config.json").write_text("{}")
+        >>> saved_model_hint(run) == f"; did you mean {run / 'model'}?"
+        True
+    """
+    path = Path(path)
+    candidates = [path / "model"]
+    if path.is_dir():
+        checkpoints = sorted(path.glob("checkpoint-*"),
+                             key=lambda p: int(p.name.split("-")[-1]) if p.name.split("-")[-1]
+                             .isdigit() else -1)
+        candidates += checkpoints[::-1]
+    candidates += [path.parent, path.parent / "model"]
+    for candidate in candidates:
+        if candidate != path and ((candidate / LAYOUT_FILE).is_file()
+                                  or (candidate / "config.json").is_file()):
+            return f"; did you mean {candidate}?"
+    return ""
 
 
 def trained_max_length(path: str | Path) -> int | None:

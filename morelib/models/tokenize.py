@@ -28,8 +28,12 @@ import torch
 
 from morelib.models.special_tokens import rm_tokens
 
+#: Tokens per RM input when nothing else says (the paper's 512; a saved RM records its own).
+DEFAULT_MAX_LENGTH = 512
 
-def encode_texts(tokenizer: Any, texts: Sequence[str], max_length: int = 512,
+
+def encode_texts(tokenizer: Any, texts: Sequence[str],
+                 max_length: int = DEFAULT_MAX_LENGTH,
                  padding_side: str | None = None) -> dict[str, torch.Tensor]:
     """Encode full RM texts into ``input_ids`` and ``attention_mask`` (``[N, L]``, long):
     :func:`encode_rows` then :func:`pad_rows`.
@@ -56,7 +60,8 @@ def encode_texts(tokenizer: Any, texts: Sequence[str], max_length: int = 512,
     return pad_rows(tokenizer, encode_rows(tokenizer, texts, max_length), padding_side)
 
 
-def encode_rows(tokenizer: Any, texts: Sequence[str], max_length: int = 512) -> list[list[int]]:
+def encode_rows(tokenizer: Any, texts: Sequence[str],
+                max_length: int = DEFAULT_MAX_LENGTH) -> list[list[int]]:
     """Unpadded token ids of RM texts: ``[BOS] + text + [EOS]``, the text's last tokens kept.
 
     Scoring tokenises once, sorts the rows by their token counts and pads each batch with
@@ -115,7 +120,7 @@ def pad_rows(tokenizer: Any, rows: Sequence[Sequence[int]], padding_side: str | 
 
 
 def encode_pairs(tokenizer: Any, prompts: Sequence[str], chosen: Sequence[str],
-                 rejected: Sequence[str], max_length: int = 512,
+                 rejected: Sequence[str], max_length: int = DEFAULT_MAX_LENGTH,
                  padding_side: str | None = None) -> dict[str, torch.Tensor]:
     """Encode B preference pairs as 2B rows: rows ``0..B-1`` chosen, rows ``B..2B-1`` rejected,
     so one forward pass scores both (``rewards[:B] - rewards[B:]`` are the margins).

@@ -10,98 +10,114 @@ Example:
     (5, 10)
     >>> RMTrainingConfig(model="m", n_sources=5, world_size=8).global_pairs_per_step  # the paper's
     80
-    >>> RMTrainingConfig(model="m", strategy="bogus")
+    >>> RMTrainingConfig(model="m", strategy="multitask").strategy  # the paper's name
+    'mean'
+    >>> RMTrainingConfig(model="m", learning_rate="5e-4")
     Traceback (most recent call last):
     ...
-    ValueError: strategy must be one of ('more', 'mean', 'uniform', 'proportional'), got 'bogus'
+    morelib.typed_fields.SettingError: learning_rate: expected a number, got '5e-4' (str)
+
+Every field is checked by type and range (:mod:`morelib.typed_fields`) when the config is made.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from morelib.typed_fields import SettingError, check_settings, setting
+from morelib.weighting.momentum import NORMALIZATIONS
+
 STRATEGIES = ("more", "mean", "uniform", "proportional")
-
-
-def _help(text: str, default: Any = dataclasses.MISSING, cache_key: bool = True, **kw: Any) -> Any:
-    """A field with help text; ``cache_key=False`` keeps it out of run-cache hashes
-    (bookkeeping that does not change the trained model)."""
-    metadata = {"help": text, "cache_key": cache_key}
-    if default is dataclasses.MISSING:
-        return field(metadata=metadata, **kw)
-    return field(default=default, metadata=metadata, **kw)
+#: ``transformers.SchedulerType`` values (a test keeps them equal).
+SCHEDULERS = ("linear", "cosine", "cosine_with_restarts", "polynomial", "constant",
+              "constant_with_warmup", "inverse_sqrt", "reduce_lr_on_plateau",
+              "cosine_with_min_lr", "cosine_warmup_with_min_lr", "warmup_stable_decay", "greedy")
+#: The paper's scheme names accepted for a strategy (``multitask`` is the MultiTask baseline).
+STRATEGY_ALIASES = {"multitask": "mean"}
 
 
 @dataclass
 class RMTrainingConfig:
-    model: str = _help("model name or folder (resolved by morelib.models.resolve_model)")
-    strategy: str = _help(
-        "loss weighting: 'more' (min-norm λ over stratified groups), 'mean' (plain mean over a "
-        "uniformly mixed batch: the paper's MultiTask), 'uniform' (λ=1/K), 'proportional' "
-        "(λ ∝ source size)", "mean")
-    n_sources: int = _help("number of training sources K", 1)
-    groups_per_device_batch: int = _help(
+    model: str = setting("model name or folder (resolved by morelib.models.resolve_model)")
+    strategy: str = setting(
+        "loss weighting: 'more' (min-norm λ over stratified groups), 'mean' = 'multitask' "
+        "(plain mean over a uniformly mixed batch: the paper's MultiTask), 'uniform' (λ=1/K), "
+        "'proportional' (λ ∝ source size)", "mean",
+        choices=STRATEGIES + tuple(STRATEGY_ALIASES))
+    n_sources: int = setting("number of training sources K", 1, at_least=1)
+    groups_per_device_batch: int = setting(
         "stratified groups per device batch (MORE); other strategies take the same number of "
-        "pairs, groups × K, per device batch", 1)
-    gradient_accumulation_steps: int = _help("micro-batches per optimiser step", 2)
-    learning_rate: float = _help("AdamW learning rate (paper 1e-6)", 1e-6)
-    weight_decay: float = _help("AdamW weight decay (authors' code 0)", 0.0)
-    warmup_ratio: float = _help("linear warm-up share of the steps", 0.0)
-    lr_scheduler_type: str = _help("Trainer scheduler name (authors: warm-up then linear decay)",
-                                   "linear")
-    num_train_epochs: float = _help("epochs over the training set (paper: 1)", 1.0)
-    max_steps: int = _help("if > 0, stop after this many optimiser steps", -1)
-    max_length: int = _help("tokens per sequence; longer texts keep their end (paper 512)", 512)
-    max_grad_norm: float = _help("gradient clipping (authors: 1.0)", 1.0)
-    seed: int = _help("seed for data order, head init and dropout (authors: 42)", 42)
+        "pairs, groups × K, per device batch", 1, at_least=1)
+    gradient_accumulation_steps: int = setting("micro-batches per optimiser step", 2, at_least=1)
+    learning_rate: float = setting("AdamW learning rate (paper 1e-6)", 1e-6, above=0)
+    weight_decay: float = setting("AdamW weight decay (authors' code 0)", 0.0, at_least=0)
+    warmup_ratio: float = setting("linear warm-up share of the steps", 0.0, at_least=0,
+                                  below=1)
+    lr_scheduler_type: str = setting(
+        "Trainer scheduler name (authors: warm-up then linear decay)", "linear",
+        choices=SCHEDULERS)
+    num_train_epochs: float = setting("epochs over the training set (paper: 1)", 1.0, above=0)
+    max_steps: int = setting("if > 0, stop after this many optimiser steps", -1, at_least=-1)
+    max_length: int = setting("tokens per sequence; longer texts keep their end (paper 512)",
+                              512, at_least=2)
+    max_grad_norm: float = setting("gradient clipping (authors: 1.0)", 1.0, at_least=0)
+    seed: int = setting("seed for data order, head init and dropout (authors: 42)", 42,
+                        at_least=0)
     # MORE
-    alpha: float = _help("EMA weight of the NEW head gradient (paper 0.99; 1 = no momentum)", 0.99)
-    normalize: str = _help("gradient normalisation before the solver: l2, loss, loss+, none", "l2")
-    ema_init: str = _help("EMA buffers start at 'zeros' (default) or 'random' (authors' code)",
-                          "zeros")
-    source_sizes: tuple[int, ...] = _help("source sizes for 'proportional'", ())
+    alpha: float = setting("EMA weight of the NEW head gradient (paper 0.99; 1 = no momentum)",
+                           0.99, above=0, at_most=1)
+    normalize: str = setting("gradient normalisation before the solver: l2, loss, loss+, none",
+                             "l2", choices=NORMALIZATIONS)
+    ema_init: str = setting("EMA buffers start at 'zeros' (default) or 'random' (authors' code)",
+                            "zeros", choices=("zeros", "random"))
+    source_sizes: tuple[int, ...] = setting("source sizes for 'proportional'", ())
     # model
-    lora_r: int = _help("LoRA rank; 0 trains all backbone weights", 0)
-    lora_alpha: int = _help("LoRA scaling", 16)
-    lora_dropout: float = _help("LoRA dropout", 0.05)
-    trainable_top_layers: int = _help(
-        "if > 0, freeze all but the top N transformer layers (cheap partial fine-tuning)", 0)
-    prefix_cache: bool = _help(
+    lora_r: int = setting("LoRA rank; 0 trains all backbone weights", 0, at_least=0)
+    lora_alpha: int = setting("LoRA scaling", 16, at_least=1)
+    lora_dropout: float = setting("LoRA dropout", 0.05, at_least=0, below=1)
+    trainable_top_layers: int = setting(
+        "if > 0, freeze all but the top N transformer layers (cheap partial fine-tuning)", 0,
+        at_least=0)
+    prefix_cache: bool = setting(
         "with trainable_top_layers: cache the frozen layers' outputs per text and run only the "
         "top layers (shared by every RM on the same backbone; frozen-layer dropout is off)",
         False)
-    prefix_cache_dir: str = _help(
+    prefix_cache_dir: str = setting(
         "on-disk store of the prefix cache shared across processes ('' keeps it in memory)",
         "", cache_key=False)
-    gradient_checkpointing: bool = _help("trade compute for memory", False)
-    bf16: bool = _help("bf16 mixed precision (GPUs that support it)", False)
-    tf32: bool = _help("TF32 matmuls in fp32 parts (Ampere or newer GPUs; ignored elsewhere)",
-                       False)
-    world_size: int = _help(
+    gradient_checkpointing: bool = setting("trade compute for memory", False)
+    bf16: bool = setting("bf16 mixed precision (GPUs that support it)", False)
+    tf32: bool = setting("TF32 matmuls in fp32 parts (Ampere or newer GPUs; ignored elsewhere)",
+                         False)
+    world_size: int = setting(
         "data-parallel processes the RM trains on (the launcher's WORLD_SIZE; training refuses "
-        "another); global batch = world_size x pairs_per_step, part of the cache key", 1)
+        "another); global batch = world_size x pairs_per_step, part of the cache key", 1,
+        at_least=1)
     # bookkeeping
-    logging_steps: int = _help("log averaged λ, losses and metrics every N steps", 10, cache_key=False)
-    eval_steps: int = _help("evaluate every N steps (0: only at the end)", 0, cache_key=False)
-    save_steps: int = _help("checkpoint every N steps (0: only at the end)", 0, cache_key=False)
-    eval_batch_size: int = _help("pairs per scoring batch in evaluation", 16, cache_key=False)
-    dataloader_num_workers: int = _help("DataLoader workers", 0, cache_key=False)
+    logging_steps: int = setting("log averaged λ, losses and metrics every N steps", 10,
+                                 cache_key=False, at_least=1)
+    eval_steps: int = setting("evaluate every N steps (0: only at the end)", 0, cache_key=False,
+                              at_least=0)
+    save_steps: int = setting("checkpoint every N steps (0: only at the end)", 0,
+                              cache_key=False, at_least=0)
+    eval_batch_size: int = setting("pairs per scoring batch in evaluation", 16, cache_key=False,
+                                   at_least=1)
+    dataloader_num_workers: int = setting("DataLoader workers", 0, cache_key=False, at_least=0)
+    report_to: tuple[str, ...] = setting(
+        "Trainer integrations to log to (e.g. tensorboard, wandb; empty: none)", (),
+        cache_key=False)
+    progress: bool = setting("show the Trainer's progress bar (ETA) and loss lines", False,
+                             cache_key=False)
 
     def __post_init__(self) -> None:
-        if self.strategy not in STRATEGIES:
-            raise ValueError(f"strategy must be one of {STRATEGIES}, got {self.strategy!r}")
-        if self.normalize not in ("l2", "loss", "loss+", "none"):
-            raise ValueError(f"normalize must be l2, loss, loss+ or none, got {self.normalize!r}")
-        for name in ("n_sources", "groups_per_device_batch", "gradient_accumulation_steps",
-                     "max_length", "world_size"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        if not 0 < self.alpha <= 1:
-            raise ValueError(f"alpha must be in (0, 1], got {self.alpha}")
+        if isinstance(self.report_to, str):  # TrainingArguments accepts one name as a string
+            self.report_to = () if self.report_to == "none" else (self.report_to,)
+        check_settings(self)
+        self.strategy = STRATEGY_ALIASES.get(self.strategy, self.strategy)
         if self.prefix_cache and (self.trainable_top_layers < 1 or self.lora_r > 0):
-            raise ValueError("prefix_cache needs trainable_top_layers >= 1 and no LoRA")
+            raise SettingError("prefix_cache", "needs trainable_top_layers >= 1 and no LoRA")
 
     @property
     def pairs_per_device_batch(self) -> int:

@@ -111,10 +111,10 @@ def training_arguments(config: RMTrainingConfig, output_dir: str) -> TrainingArg
         tf32=True if config.tf32 and tf32_available() else None,
         gradient_checkpointing=config.gradient_checkpointing,
         remove_unused_columns=False,
-        report_to=[],
+        report_to=list(config.report_to),
         dataloader_num_workers=config.dataloader_num_workers,
         dataloader_pin_memory=torch.cuda.is_available(),
-        disable_tqdm=True,
+        disable_tqdm=not config.progress,
         use_cpu=cpu_data_parallel(),
         # every trainable weight of an RM gets a gradient each step (LoRA and frozen layers
         # included): skip DDP's per-step search for unused ones (and its clash with checkpointing)
@@ -216,6 +216,11 @@ def train_reward_model(config: RMTrainingConfig, train_sources: Sequence[LoadedS
         _write_jsonl(os.path.join(output_dir, "eval_history.jsonl"), trainer.eval_history)
         atomic_write_text(os.path.join(output_dir, "training_config.json"),
                           json.dumps(config.to_dict(), indent=2, sort_keys=True))
+        # the Trainer's own record (log history, steps, epochs), as in its checkpoints
+        atomic_write_text(os.path.join(output_dir, "trainer_state.json"),
+                          json.dumps(dataclasses.asdict(trainer.state), indent=2,
+                                     sort_keys=True, default=str) + "\n")
+        _write_jsonl(os.path.join(output_dir, "log_history.jsonl"), trainer.state.log_history)
     return TrainResult(model, tokenizer, output_dir, pd.DataFrame(trainer.lambda_history),
                        pd.DataFrame(trainer.eval_history), list(trainer.state.log_history))
 

@@ -1,0 +1,145 @@
+"""``morelib train``: a user's JSONL files to a saved MORE / MultiTask RM, and its input checks."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from morelib import cli
+from morelib.evaluation import score_texts
+from morelib.models import load_reward_model, load_tokenizer
+from morelib.training import RMTrainingConfig
+from morelib.training.config import SCHEDULERS
+
+ANNOTATORS = {
+    "annotator_a": [("What is 2+2?", "4", "5"), ("Name a colour.", "Blue.", "Seven."),
+                    ("Say hi.", "Hi!", "Go away."), ("Capital of France?", "Paris.", "Rome.")],
+    "annotator_b": [("What is 2+2?", "Four.", "4"), ("Name a fruit.", "An apple.", "A car."),
+                    ("Say bye.", "Goodbye!", "Hello."), ("Capital of Italy?", "Rome.", "Oslo.")],
+}
+
+
+@pytest.fixture
+def files(tmp_path):
+    paths = []
+    for name, rows in ANNOTATORS.items():
+        path = tmp_path / f"{name}.jsonl"
+        path.write_text("".join(json.dumps({"prompt": p, "chosen": c, "rejected": r}) + "\n"
+                                for p, c, r in rows))
+        paths.append(str(path))
+    return paths
+
+
+def _train(args):
+    return cli.main(["train", *args])
+
+
+@pytest.mark.parametrize("strategy, stored", [("more", "more"), ("multitask", "mean")])
+def test_trains_and_saves_an_rm_from_jsonl(files, tmp_path, strategy, stored, capsys):
+    out = tmp_path / strategy
+    assert _train([*files, "--model", "tiny-llama", "--strategy", strategy,
+                   "--output-dir", str(out), "--max-steps", "2", "--learning-rate", "1e-3",
+                   "--max-length", "64", "--logging-steps", "1", "--eval", files[0]]) == 0
+    config = json.loads((out / "training_config.json").read_text())
+    assert config["strategy"] == stored and config["n_sources"] == 2
+    assert config["source_sizes"] == [4, 4] and config["learning_rate"] == 1e-3
+    state = json.loads((out / "trainer_state.json").read_text())
+    assert state["global_step"] == 2
+    logged = [json.loads(line) for line in (out / "log_history.jsonl").read_text().splitlines()]
+    assert any("loss" in row for row in logged)
+    assert (out / "model" / "config.json").is_file()
+    table = pd.read_csv(out / "eval.csv")
+    assert set(table.source) >= {"annotator_a"}
+    printed = capsys.readouterr()
+    assert "annotator_a" in printed.out and "accuracy" in printed.out
+    # the saved RM scores the eval table's pairs as the table says
+    rm, tok = load_reward_model(out / "model"), load_tokenizer(str(out / "model"))
+    prompts, chosen, rejected = zip(*ANNOTATORS["annotator_a"])
+    margins = (score_texts(rm, tok, prompts, chosen, max_length=64)
+               - score_texts(rm, tok, prompts, rejected, max_length=64))
+    accuracy = table.set_index(["source", "metric"]).value["annotator_a", "accuracy"]
+    assert accuracy == pytest.approx(float((margins > 0).mean() + 0.5 * (margins == 0).mean()))
+
+
+def test_config_file_settings_and_yaml_numbers(files, tmp_path):
+    """``5e-4`` in YAML is a number; the command line wins over the file."""
+    config = tmp_path / "run.yaml"
+    config.write_text(f"model: tiny-bert\nstrategy: more\nlearning-rate: 5e-4\nmax_steps: 1\n"
+                      f"max_length: 32\nseed: 3\ndata: {json.dumps(files)}\n"
+                      f"output_dir: {tmp_path / 'run'}\n")
+    assert _train(["--config", str(config), "--seed", "4"]) == 0
+    saved = json.loads((tmp_path / "run" / "training_config.json").read_text())
+    assert saved["learning_rate"] == 5e-4 and saved["seed"] == 4 and saved["model"] == "tiny-bert"
+
+
+@pytest.mark.parametrize("content, message", [
+    ("learning_rate: fast\n", "run.yaml: learning_rate: expected a number, got 'fast' (str)"),
+    ("alpha: 1.5\n", "run.yaml: alpha: expected <= 1, got 1.5"),
+    ("max_steps: 2.5\n", "run.yaml: max_steps: expected an integer, got 2.5 (float)"),
+    ("learning_rat: 0.1\n", "run.yaml: 'learning_rat' is not a setting"),
+    ("- a\n- b\n", "run.yaml: expected a mapping of settings, got list"),
+])
+def test_bad_config_file_values_are_one_line_errors_naming_file_and_key(
+        files, tmp_path, content, message, capsys):
+    config = tmp_path / "run.yaml"
+    config.write_text(content)
+    args = ["--config", str(config), *files, "--model", "tiny-llama",
+            "--output-dir", str(tmp_path / "x")]
+    assert _train(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "x").exists()  # nothing trained
+
+
+def test_bad_options_and_data_fail_before_any_model(files, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        _train([*files, "--model", "tiny-llama", "--output-dir", str(tmp_path / "x"),
+                "--learning-rate", "fast"])
+    assert exit_info.value.code == 2
+    assert "--learning-rate: expected a number, got 'fast'" in capsys.readouterr().err
+    assert _train([*files, "--model", "tiny-llama", "--output-dir", str(tmp_path / "x"),
+                   "--alpha", "0"]) == 2
+    assert "--alpha: expected > 0, got 0.0" in capsys.readouterr().err
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"prompt": "Q", "chosen": 3, "rejected": "x"}\n')
+    assert _train([files[0], str(bad), "--model", "no/such-model",
+                   "--output-dir", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err
+    assert "bad.jsonl" in err and "line 1" in err and "'chosen'" in err
+    assert _train([*files, "--output-dir", str(tmp_path / "x")]) == 2
+    assert "--model is required" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+
+
+def test_every_config_field_is_an_option_with_its_help(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["train", "--help"])
+    text = capsys.readouterr().out
+    for name in ("--learning-rate", "--strategy", "--alpha", "--normalize", "--lora-r",
+                 "--bf16", "--report-to", "--gradient-checkpointing"):
+        assert name in text
+    assert "EMA weight of the NEW head gradient" in " ".join(text.split())
+
+
+def test_scheduler_choices_are_transformers_scheduler_types():
+    from transformers import SchedulerType
+
+    assert set(SCHEDULERS) == {s.value for s in SchedulerType}
+
+
+def test_paper_scheme_names_work_in_the_config():
+    assert RMTrainingConfig(model="m", strategy="multitask").strategy == "mean"
+    with pytest.raises(ValueError, match="strategy: expected one of"):
+        RMTrainingConfig(model="m", strategy="MultiTask!")
+
+
+def test_report_to_and_progress_reach_the_trainer(tmp_path):
+    from morelib.training.run import training_arguments
+
+    args = training_arguments(RMTrainingConfig(model="m", report_to=("tensorboard",),
+                                               progress=True), str(tmp_path))
+    assert args.report_to == ["tensorboard"] and args.disable_tqdm is False
+    quiet = training_arguments(RMTrainingConfig(model="m"), str(tmp_path))
+    assert quiet.report_to in ([], "none", ["none"]) and quiet.disable_tqdm is True
