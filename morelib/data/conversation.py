@@ -11,8 +11,9 @@ scores, so that a conversational pair reads exactly like the paper's sources (se
 * ``system`` -> ``System`` (kept as its own turn, first if it comes first; HH has no system
   turns, and folding it into the first human turn would hide it);
 * any other role (``tool``, ``function``, ...) -> the role name capitalised (``Tool``). A role
-  must be a word (letters, digits, ``_``, ``-``); content must be a non-blank string
-  (multimodal content lists are not supported), else :class:`DataError`.
+  must be a word (letters, digits, ``_``, ``-``) and content a string (it may be blank, as
+  some turns of real HH-RLHF conversations are; multimodal content lists are not supported),
+  else :class:`DataError`.
 
 **Prompt and response.** :func:`render_conversation` splits a rendered conversation so that
 ``prompt + response == render_messages(prompt_messages + completion_messages)``: when the
@@ -88,7 +89,8 @@ def read_messages(record: Any, key: str, path: Any, where: Any,
         if not _ROLE.match(role):
             raise DataError(path, where, field_name((key, index, "role")),
                             f"expected a role name (a word), got {role!r}")
-        messages.append((role, get_text(record, (key, index, "content"), path, where)))
+        messages.append((role, get_text(record, (key, index, "content"), path, where,
+                                        allow_empty=True)))
     return messages
 
 

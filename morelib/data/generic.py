@@ -109,12 +109,13 @@ def explicit_texts(separator: str | None = AUTO) -> Extract:
 def table_pairs(records: Iterable[Located], origin: str,
                 columns: Mapping[str, str] | None = None,
                 source: str | None = None, *, separator: str | None = AUTO,
-                extract: Extract | None = None) -> list[LoadedSource]:
+                extract: Extract | None = None, name: str | None = None) -> list[LoadedSource]:
     """Pairs from table rows under a column mapping, one :class:`LoadedSource` per source.
 
     ``extract`` reads one row's texts (default: :func:`explicit_texts` with ``separator``; the
     TRL implicit and conversational formats pass theirs, see :mod:`morelib.data.implicit`).
-    ``origin`` names the file (or dataset) in errors and, without ``source``, the source.
+    ``origin`` names the file (or dataset) in errors; without a source column or ``source``,
+    pairs take the source ``name`` (default: from the file name in ``origin``).
 
     Example:
         >>> rows = [("line 1", {"p": "Q", "c": "a", "r": "b", "who": "x"}),
@@ -128,6 +129,7 @@ def table_pairs(records: Iterable[Located], origin: str,
     check_separator(separator, origin)
     mapping = column_map(columns)
     extract = extract or explicit_texts(separator)
+    default = name or infer_source_name(origin)
     by_column = columns is not None and "source" in columns
     results: dict[str, tuple[list, DropReport]] = {}
     first_where = None  # a source column seen in the first row must be in every row
@@ -144,7 +146,7 @@ def table_pairs(records: Iterable[Located], origin: str,
         if by_column:
             name = get_text(record, (mapping["source"],), origin, where)
         else:
-            name = source or infer_source_name(origin)
+            name = source or default
         pair_id = (get_text(record, (mapping["id"],), origin, where)
                    if mapping["id"] in record else f"{name}-{index}")
         pairs, dropped = results.setdefault(name, ([], DropReport()))

@@ -13,7 +13,7 @@ replies; here the shorter reply is empty and the pair is dropped (``empty reply`
 of leading messages, as TRL's ``extract_prompt`` does on message lists; the rest of each list
 is the reply, rendered with :func:`~morelib.data.conversation.render_pair`.
 
-Documented drops: identical texts, an empty reply, and texts that share nothing (``no shared
+Documented drops: identical texts, an empty (or blank) reply, and texts that share nothing (``no shared
 prompt``: no common prefix, or no common leading message, so no prompt to compare replies to).
 ``prompt + chosen`` is always the whole chosen text (for conversations: its rendering).
 
@@ -69,7 +69,7 @@ def _checked(prompt: str, chosen: str, rejected: str, dropped: DropReport,
     if not prompt:
         dropped.drop(DROP_NO_PROMPT)
         return None
-    if not chosen or not rejected:
+    if not chosen.strip() or not rejected.strip():
         dropped.drop(DROP_EMPTY_REPLY)
         return None
     return prompt, chosen, rejected, metadata
