@@ -325,3 +325,17 @@ def test_real_hh_as_conversations_renders_back_to_hh(real_data_dir):
             assert (pair.prompt, pair.chosen, pair.rejected) == (
                 original.prompt, original.chosen, original.rejected)
     assert compared > 2250  # nearly every dialogue's turns are already stripped
+
+
+def test_split_is_refused_for_a_plain_dataset():
+    with pytest.raises(DataError) as err:
+        load_source(Dataset.from_list(STANDARD_IMPLICIT), split="train")
+    assert str(err.value) == ("Dataset: split: a Dataset has no splits (split='train' is for a "
+                              "DatasetDict)")
+
+
+def test_public_names():
+    import morelib.data as data
+
+    assert data.parse_columns("chosen=a") == {"chosen": "a"}
+    assert data.render_conversation([SKY], [msg(ASSISTANT, "Blue.")])[1] == " Blue."

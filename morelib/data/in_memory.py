@@ -56,6 +56,9 @@ def dataset_split(dataset: Any, split: str | None = None) -> tuple[str, Any]:
         origin, dataset = f"{kind}@{split}", dataset[split]
     else:
         origin = type(dataset).__name__
+        if split is not None:
+            raise DataError(origin, "split", None,
+                            f"a {origin} has no splits (split={split!r} is for a DatasetDict)")
     return origin, dataset
 
 
