@@ -339,3 +339,13 @@ def test_public_names():
 
     assert data.parse_columns("chosen=a") == {"chosen": "a"}
     assert data.render_conversation([SKY], [msg(ASSISTANT, "Blue.")])[1] == " Blue."
+
+
+def test_trl_scores_are_kept_as_metadata():
+    rows = [{**row, "score_chosen": 8.0, "score_rejected": 3} for row in CONVERSATIONAL_IMPLICIT]
+    [src] = load_source(Dataset.from_list(rows))
+    assert [p.metadata for p in src.pairs] == [{"scores": (8.0, 3.0)}] * 2
+    with pytest.raises(DataError, match=r"^Dataset: row 0: field 'score_rejected': expected a "
+                                        r"number, got str$"):
+        load_source(Dataset.from_list([{**STANDARD_IMPLICIT[0], "score_chosen": 1.0,
+                                        "score_rejected": "low"}]))

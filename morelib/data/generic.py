@@ -6,7 +6,9 @@ and ``id``) to the table's column names; unmapped fields use their own name (see
 ``source=``; a column named ``source``; the file name. A source column is all or nothing: when
 the first row has one, a row without it is an error (``missing field``), and so is a row with
 one when the first row had none. Missing columns and non-string or empty cells raise
-:class:`DataError`.
+:class:`DataError`. TRL's ``score_chosen``/``score_rejected`` columns, when a row has both,
+are kept as ``metadata["scores"]`` (chosen's first, as the paper's loaders store scores); they
+do not reorder or drop pairs (``chosen`` is the preferred reply, as in TRL).
 
 **Separator.** ``chosen`` and ``rejected`` are the replies only (TRL's explicit-prompt
 format) and the reward model scores ``prompt + reply``. Tables written for other tools often
@@ -44,7 +46,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from morelib.data.columns import FIELDS, check_columns, column_map
-from morelib.data.fields import get_text
+from morelib.data.fields import get_number, get_text
 from morelib.data.names import infer_source_name
 from morelib.data.readers import Located, read_records
 from morelib.data.schema import DataError, DropReport, LoadedSource, make_pair
@@ -52,6 +54,9 @@ from morelib.data.schema import DataError, DropReport, LoadedSource, make_pair
 #: ``separator=None``: add :data:`AUTO_TEXT` only where prompt and reply would be glued.
 AUTO = None
 AUTO_TEXT = "\n"
+
+#: TRL's optional score columns (kept as metadata).
+SCORE_COLUMNS = ("score_chosen", "score_rejected")
 
 #: ``extract(record, columns, origin, where, dropped) -> (prompt, chosen, rejected, metadata)``,
 #: or ``None`` after counting a drop in ``dropped``.
@@ -151,6 +156,9 @@ def table_pairs(records: Iterable[Located], origin: str,
                    if mapping["id"] in record else f"{name}-{index}")
         pairs, dropped = results.setdefault(name, ([], DropReport()))
         texts = extract(record, mapping, origin, where, dropped)
+        if texts and all(record.get(column) is not None for column in SCORE_COLUMNS):
+            texts[3]["scores"] = tuple(get_number(record, (column,), origin, where)
+                                       for column in SCORE_COLUMNS)
         pair = texts and make_pair(*texts[:3], name, pair_id, dropped, texts[3])
         if pair:
             pairs.append(pair)

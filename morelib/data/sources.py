@@ -40,8 +40,8 @@ With ``columns=`` (a column map, :mod:`morelib.data.columns`) the data is one of
 under other column names: conversational if the ``chosen`` column holds messages, implicit if
 no ``prompt`` column is mapped or present, else explicit. A spec that is none of these raises
 :class:`DataError`, and so does input whose first record fits no format. TRL's unpaired
-(``completion``/``label``) and stepwise types are not preference pairs and are not read; a
-``score_chosen``/``score_rejected`` column is ignored (``chosen`` is taken as preferred).
+(``completion``/``label``) and stepwise types are not preference pairs and are not read;
+``score_chosen``/``score_rejected`` columns are kept as ``metadata["scores"]``.
 
 Example:
     >>> import tempfile, pathlib, json
