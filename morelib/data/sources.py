@@ -43,6 +43,10 @@ no ``prompt`` column is mapped or present, else explicit. A spec that is none of
 (``completion``/``label``) and stepwise types are not preference pairs and are not read;
 ``score_chosen``/``score_rejected`` columns are kept as ``metadata["scores"]``.
 
+An in-memory ``datasets.Dataset`` or ``DatasetDict`` (with ``split=``) is read like a file
+(:mod:`morelib.data.in_memory`). Errors name the record: ``line N`` (JSON lines, 1-based),
+``record N`` (JSON list) or ``row N`` (CSV, Parquet, hub and dataset rows, 0-based).
+
 Example:
     >>> import tempfile, pathlib, json
     >>> f = pathlib.Path(tempfile.mkdtemp()) / "helpful.test.json"
