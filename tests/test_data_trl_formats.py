@@ -349,3 +349,9 @@ def test_trl_scores_are_kept_as_metadata():
                                         r"number, got str$"):
         load_source(Dataset.from_list([{**STANDARD_IMPLICIT[0], "score_chosen": 1.0,
                                         "score_rejected": "low"}]))
+
+
+def test_an_iterable_dataset_is_read_too():
+    stream = Dataset.from_list(CONVERSATIONAL_EXPLICIT).to_iterable_dataset()
+    [src] = load_source(stream, limit=1)
+    assert src.origin == "IterableDataset" and texts(src) == EXPECTED["conversational_explicit"][:1]
