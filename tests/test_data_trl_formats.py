@@ -355,3 +355,12 @@ def test_an_iterable_dataset_is_read_too():
     stream = Dataset.from_list(CONVERSATIONAL_EXPLICIT).to_iterable_dataset()
     [src] = load_source(stream, limit=1)
     assert src.origin == "IterableDataset" and texts(src) == EXPECTED["conversational_explicit"][:1]
+
+
+def test_hh_dialogues_under_a_column_map_are_split_at_the_cue():
+    hh = "\n\nHuman: Hi\n\nAssistant:"
+    ds = Dataset.from_dict({"good": [hh + " I can help."], "bad": [hh + " I cannot."]})
+    [src] = load_source(ds, columns={"chosen": "good", "rejected": "bad"})
+    [pair] = src.pairs  # TRL's shared prefix would have put " I" into the prompt
+    assert (pair.prompt, pair.chosen, pair.rejected) == (hh, " I can help.", " I cannot.")
+    assert pair.metadata == {"prompt_mismatch": False}
