@@ -217,7 +217,7 @@ def test_csv_with_a_byte_order_mark_loads_as_the_table_it_is(tmp_path):
     [src] = load_source(path)
     assert src.name == "mine" and len(src) == 2
     assert (src.pairs[0].prompt, src.pairs[0].chosen, src.pairs[0].rejected) == (
-        "What is 2+2?", "4", "5")
+        "What is 2+2?\n", "4", "5")  # "\n": the default separator (morelib.data.generic)
     gz = tmp_path / "mine2.jsonl.gz"
     gz.write_bytes(gzip.compress(b"\xef\xbb\xbf" + jsonl(*GENERIC_ROWS).encode()))
     assert len(load_source(gz)[0]) == 2

@@ -37,7 +37,8 @@ def test_mapping_and_fixed_source(tmp_path, kind):
     assert src.name == "mine" and len(src) == 2
     assert src.dropped.counts == {"chosen identical to rejected": 1}
     first = src.pairs[0]
-    assert (first.prompt, first.chosen, first.rejected, first.id) == ("What is 2+2?", "4", "5",
+    # the default separator joins "\n" onto a prompt that a bare reply would be glued to
+    assert (first.prompt, first.chosen, first.rejected, first.id) == ("What is 2+2?\n", "4", "5",
                                                                        "mine-0")
     assert src.pairs[1].chosen == "Rome" and src.pairs[1].id == "mine-1"
 
@@ -89,3 +90,24 @@ def test_empty_cell_is_an_error(tmp_path):
     with pytest.raises(DataError) as err:
         load_table(path, columns=MAPPING)
     assert str(err.value) == f"{path}: row 1: field 'bad': empty text"
+
+
+@pytest.mark.parametrize("separator, prompts", [
+    (None, ["the answer:\n", "Q\n", "The sky is", "Say hi.\n"]),
+    ("", ["the answer:", "Q", "The sky is", "Say hi.\n"]),
+    (" ", ["the answer: ", "Q ", "The sky is ", "Say hi.\n "]),
+])
+def test_separator_is_joined_onto_the_stored_prompt(tmp_path, separator, prompts):
+    rows = [{"prompt": "the answer:", "chosen": "Yes", "rejected": "No"},
+            {"prompt": "Q", "chosen": " a", "rejected": "b"},  # one bare reply is enough
+            {"prompt": "The sky is", "chosen": " blue.", "rejected": " green."},  # TRL style
+            {"prompt": "Say hi.\n", "chosen": "Hi", "rejected": "Go"}]
+    [src] = load_table(write(tmp_path, "jsonl", rows), separator=separator)
+    assert [p.prompt for p in src.pairs] == prompts
+    assert [(p.chosen, p.rejected) for p in src.pairs] == [(r["chosen"], r["rejected"])
+                                                           for r in rows]
+
+
+def test_separator_must_be_a_string(tmp_path):
+    with pytest.raises(DataError, match="separator: expected a string or None"):
+        load_table(write(tmp_path, "csv"), columns=MAPPING, separator=1)

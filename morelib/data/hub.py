@@ -1,8 +1,11 @@
-"""The one place that calls ``datasets.load_dataset`` for the hub loaders.
+"""The one place that calls ``datasets.load_dataset``, for the hub loaders and any other hub id.
 
 Each hub loader is a thin call to :func:`hub_records` followed by a pure converter of rows in
-the hub's exact schema, which tests exercise offline on fixture files. ``datasets`` is imported
-only when a hub (or ``json``/``parquet`` builder) load actually happens.
+the hub's exact schema, which tests exercise offline on fixture files. Any other hub id (or a
+local folder laid out like a hub repository, e.g. ``data/train-00000-of-00001.parquet``) is
+loaded whole with :func:`hub_dataset`, whose failures (unknown repository, no network, no such
+split) are one-line :class:`DataError` s. ``datasets`` is imported only when a hub (or
+``json``/``parquet`` builder) load actually happens.
 
 Configurations of a repository are chosen by ``data_dir`` (its folder), never by a config name:
 a branch such as the hub's Parquet conversion (``refs/convert/parquet``, one folder per config,
@@ -31,6 +34,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from morelib.data.readers import Located
+from morelib.data.schema import DataError
 
 #: Script datasets are read from the hub's automatic Parquet conversion on this branch.
 PARQUET_REVISION = "refs/convert/parquet"
@@ -97,3 +101,24 @@ def hub_records(name: str, config: str | None = None, *, split: str, limit: int 
                                     else f"{split}[:{limit}]", **kwargs)
     rows = ((f"row {index}", row) for index, row in enumerate(dataset))
     return hub_origin(name, label or config, split), rows
+
+
+def hub_dataset(name: str, config: str | None = None, *, split: str, **kwargs: Any) -> Any:
+    """``datasets.load_dataset(name, config, split=split)``; a failure is a :class:`DataError`
+    naming ``NAME[:CONFIG]@SPLIT`` and the error's first line.
+
+    Example:
+        >>> import tempfile
+        >>> hub_dataset(tempfile.mkdtemp(), split="train")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        morelib.data.schema.DataError: ...@train: load: cannot load the dataset (...)
+    """
+    import datasets
+
+    try:
+        return datasets.load_dataset(name, config, split=split, **kwargs)
+    except Exception as err:  # datasets raises many types (hub, builder, split, network)
+        first = (str(err).strip().splitlines() or [""])[0]
+        raise DataError(hub_origin(name, config, split), "load", None,
+                        f"cannot load the dataset ({type(err).__name__}: {first})") from None
