@@ -11,6 +11,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
+
+
+def add_data_options(parser: argparse.ArgumentParser, default: Any = None) -> None:
+    """``--columns`` and ``--separator``, for every command that loads sources."""
+    parser.add_argument("--columns", default=default,
+                        help="column map for generic tables, hub ids and Datasets: "
+                             "prompt=question,chosen=good,rejected=bad[,source=annotator]")
+    parser.add_argument("--separator", default=default,
+                        help="joins prompt and reply in generic tables (default: a newline "
+                             "only where they would be glued; '' for plain concatenation)")
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
@@ -26,6 +37,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     summary.add_argument("sources", nargs="+", metavar="SOURCE",
                          help="hub name (e.g. Anthropic/hh-rlhf:helpful-base), local file, "
                               "or 'simulator[:N]'")
+    add_data_options(summary)
     summary.set_defaults(handler="morelib.data.summary:main")
 
     eval_rm = commands.add_parser(
@@ -39,6 +51,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     eval_rm.add_argument("--quiet", action="store_true", help="no progress bar")
     eval_rm.add_argument("--limit", type=int, default=None, help="first N pairs of each source")
     eval_rm.add_argument("--csv", default=None, help="also write the tidy table here")
+    add_data_options(eval_rm)
     eval_rm.set_defaults(handler="morelib.eval_cli:main")
 
     train = commands.add_parser(

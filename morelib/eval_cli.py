@@ -24,7 +24,7 @@ def wide_table(table: pd.DataFrame, metrics=SHOWN) -> pd.DataFrame:
 
 def main(args: Any) -> int:
     from morelib.data.schema import DataError
-    from morelib.data.summary import load_spec
+    from morelib.data.summary import load_spec, spec_options
     from morelib.evaluation import evaluate_sources
     from morelib.io import atomic_write_text
     from morelib.models import load_reward_model, load_tokenizer, trained_max_length
@@ -32,8 +32,9 @@ def main(args: Any) -> int:
 
     try:
         sources = {}
+        options = spec_options(args.columns, args.separator)
         for spec in args.data:
-            for src in load_spec(spec):
+            for src in load_spec(spec, **options):
                 sources[src.name] = src.pairs[: args.limit] if args.limit else src.pairs
     except (DataError, OSError) as err:
         print(f"morelib eval-rm: {err}", file=sys.stderr)

@@ -63,11 +63,9 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--eval", nargs="+", metavar="DATA", default=argparse.SUPPRESS,
                         help="evaluation sources, scored during and after training")
     parser.add_argument("--config", default=None, help="a YAML file of the same settings")
-    parser.add_argument("--columns", default=argparse.SUPPRESS,
-                        help="column map of generic tables: prompt=question,chosen=good,...")
-    parser.add_argument("--separator", default=argparse.SUPPRESS,
-                        help="joins prompt and reply in generic tables (default: a newline "
-                             "where they would be glued; '' for plain concatenation)")
+    from morelib.cli import add_data_options
+
+    add_data_options(parser, default=argparse.SUPPRESS)
     hints = typing.get_type_hints(RMTrainingConfig)
     group = parser.add_argument_group("training settings (RMTrainingConfig)")
     for f in dataclasses.fields(RMTrainingConfig):
@@ -146,7 +144,7 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
 
 def prepare(settings: dict[str, Any]):
     """Check every setting and load the data, before any model is built."""
-    from morelib.data.summary import load_spec
+    from morelib.data.summary import load_spec, spec_options
     from morelib.training import RMTrainingConfig
     from morelib.typed_fields import SettingError
 
@@ -156,7 +154,7 @@ def prepare(settings: dict[str, Any]):
             raise TrainCommandError(f"{option_name(key)} is required (or {key!r} in --config)")
     if not settings.get("data"):
         raise TrainCommandError("no training data: give DATA... (or 'data' in --config)")
-    load_options = _load_options(settings)
+    load_options = spec_options(settings.get("columns"), settings.get("separator"))
     train_sources = [s for spec in settings["data"] for s in load_spec(spec, **load_options)]
     eval_sources = {s.name: s.pairs for spec in settings.get("eval", [])
                     for s in load_spec(spec, **load_options)}
@@ -203,18 +201,6 @@ def train(config: Any, train_sources: list, eval_sources: dict, output_dir: str)
         atomic_write_text(Path(output_dir) / "eval.csv", table.to_csv(index=False))
         print(wide_table(table).to_string(float_format="{:.4f}".format))
     return 0
-
-
-def _load_options(settings: dict[str, Any]) -> dict[str, Any]:
-    options = {}
-    if "columns" in settings:
-        from morelib.data.columns import parse_columns
-
-        columns = settings["columns"]
-        options["columns"] = parse_columns(columns) if isinstance(columns, str) else columns
-    if "separator" in settings:
-        options["separator"] = settings["separator"]
-    return options
 
 
 def _base_type(annotation: Any) -> Any:

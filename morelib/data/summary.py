@@ -23,8 +23,9 @@ from morelib.data.schema import DataError, LoadedSource
 SIMULATOR = "simulator"
 
 
-def load_spec(spec: str) -> list[LoadedSource]:
-    """Load one command-line SOURCE: ``simulator[:N]`` or a :func:`load_source` spec.
+def load_spec(spec: str, **options: Any) -> list[LoadedSource]:
+    """Load one command-line SOURCE: ``simulator[:N]`` or a :func:`load_source` spec
+    (``options``: its ``columns=``/``separator=`` for generic tables).
 
     Example:
         >>> load_spec("simulator:x")
@@ -36,7 +37,7 @@ def load_spec(spec: str) -> list[LoadedSource]:
     if name != SIMULATOR:
         from morelib.data.sources import load_source
 
-        return load_source(spec)
+        return load_source(spec, **options)
     if count and not (count.isdigit() and int(count) > 0):
         raise DataError(spec, "source spec", None,
                         "expected 'simulator' or 'simulator:N' with N a positive integer")
@@ -44,6 +45,24 @@ def load_spec(spec: str) -> list[LoadedSource]:
 
     config = SimulatorConfig(n_pairs_per_source=int(count)) if count else SimulatorConfig()
     return simulate_sources(config)
+
+
+def spec_options(columns: Any = None, separator: str | None = None) -> dict[str, Any]:
+    """The :func:`load_spec` options of the ``--columns``/``--separator`` command-line flags
+    (``columns`` as ``"prompt=q,chosen=good,rejected=bad"`` or a mapping).
+
+    Example:
+        >>> spec_options("prompt=q,chosen=a,rejected=b", "")
+        {'columns': {'prompt': 'q', 'chosen': 'a', 'rejected': 'b'}, 'separator': ''}
+    """
+    from morelib.data.columns import parse_columns
+
+    options: dict[str, Any] = {}
+    if columns is not None:
+        options["columns"] = parse_columns(columns) if isinstance(columns, str) else dict(columns)
+    if separator is not None:
+        options["separator"] = separator
+    return options
 
 
 def format_table(sources: Sequence[LoadedSource]) -> str:
@@ -79,7 +98,8 @@ def main(args: Any) -> int:
     sources: list[LoadedSource] = []
     for spec in args.sources:
         try:
-            sources.extend(load_spec(spec))
+            options = spec_options(getattr(args, "columns", None), getattr(args, "separator", None))
+            sources.extend(load_spec(spec, **options))
         except (DataError, OSError) as err:
             print(f"error: {err}", file=sys.stderr)
             return 2
