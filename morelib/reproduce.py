@@ -26,10 +26,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from morelib.io import atomic_write_json, atomic_write_text, remove_temporaries
+from morelib.parameter_types import value_problems
 from morelib.report import SECTION_FILE, project_root  # noqa: F401  (also imported from here)
+from morelib.yaml_io import load_yaml
 
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 #: notebook parameters set by ``morelib reproduce`` itself, refused in a profile file
@@ -69,8 +70,7 @@ def load_profile(root: Path, profile: str) -> dict[str, Any]:
     if not path.exists():
         known = sorted(p.stem for p in (root / "params").glob("*.yaml"))
         raise FileNotFoundError(f"{path}: no such profile (known: {', '.join(known) or 'none'})")
-    with open(path) as f:
-        data = yaml.safe_load(f) or {}
+    data = load_yaml(path) or {}
     if not isinstance(data, dict):
         raise ProfileError(f"{path}: expected a mapping of sections, got {type(data).__name__}")
     return data
@@ -173,6 +173,8 @@ def run_notebooks(root: Path, profile_name: str, output_root: Path, notebooks: l
     declared = {nb.stem: declared_parameters(nb) for nb in (all_notebooks or notebooks)}
     declared.update({nb.stem: declared_parameters(nb) for nb in notebooks})
     problems = check_profile(profile, {k: set(v) for k, v in declared.items()})
+    problems += [f"{nb.stem}: {problem}" for nb in notebooks for problem in value_problems(
+        notebook_parameters(profile, nb.stem, set(declared[nb.stem])), declared[nb.stem])]
     if problems:
         raise ProfileError(f"params/{profile_name}.yaml: " + "; ".join(problems))
     out_dir = output_root / profile_name

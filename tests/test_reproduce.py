@@ -76,6 +76,25 @@ def test_unknown_key_stops_before_running(project, capsys):
     assert not (project / "outputs" / "count.txt").exists()
 
 
+@pytest.mark.parametrize("content, message", [
+    ("common:\n  seed: lots\n", "01_stub: seed: expected an integer like the default 0, "
+                                  "got 'lots' (str)"),
+    ("01_stub:\n  n: 2.5\n", "01_stub: n: expected an integer like the default 1, got 2.5"),
+    ("common:\n  seed: -3\n", "01_stub: seed: expected >= 0, got -3"),  # RMTrainingConfig's
+])
+def test_wrong_types_and_ranges_stop_before_running(project, capsys, content, message):
+    (project / "params" / "bad.yaml").write_text(content)
+    assert reproduce.main(_args("bad")) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: params/bad.yaml: ") and message in err and err.count("\n") == 1
+    assert not (project / "outputs" / "count.txt").exists()
+
+
+def test_yaml_exponents_are_numbers(project):
+    (project / "params" / "exp.yaml").write_text("common:\n  lr: 5e-4\n")
+    assert reproduce.load_profile(project, "exp") == {"common": {"lr": 5e-4}}
+
+
 @pytest.mark.parametrize("key", ["profile", "output_root"])
 def test_a_profile_file_cannot_name_its_output_folder(project, capsys, key):
     """A copied profile that still says ``profile: mini`` would write outputs/mini/: refused."""
