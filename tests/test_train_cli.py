@@ -143,3 +143,21 @@ def test_report_to_and_progress_reach_the_trainer(tmp_path):
     assert args.report_to == ["tensorboard"] and args.disable_tqdm is False
     quiet = training_arguments(RMTrainingConfig(model="m"), str(tmp_path))
     assert quiet.report_to in ([], "none", ["none"]) and quiet.disable_tqdm is True
+
+
+def test_one_table_with_an_annotator_column_gives_one_source_each(tmp_path):
+    """The PandaLM-style workflow: three annotators of one table are MORE's three sources."""
+    table = tmp_path / "pandalm.jsonl"
+    rows = [{"instruction": f"Task {i}:", "preferred": f"good answer {i}",
+             "other": f"bad answer {i}", "annotator": f"annotator_{i % 3}"} for i in range(9)]
+    table.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    out = tmp_path / "more"
+    assert _train([str(table), "--columns",
+                   "prompt=instruction,chosen=preferred,rejected=other,source=annotator",
+                   "--model", "tiny-llama", "--strategy", "more", "--output-dir", str(out),
+                   "--max-steps", "1", "--no-progress"]) == 0
+    config = json.loads((out / "training_config.json").read_text())
+    assert config["n_sources"] == 3 and config["source_sizes"] == [3, 3, 3]
+    lambdas = [json.loads(line) for line in (out / "lambda_history.jsonl").read_text().splitlines()]
+    assert {k for k in lambdas[0] if k.startswith("lambda/")} == {
+        f"lambda/annotator_{i}" for i in range(3)}
