@@ -25,44 +25,42 @@ import dataclasses
 import tempfile
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 import torch
 
 from morelib.alignment.sft_data import SFTCollator, chosen_sft_data, encode_sft_examples
+from morelib.training.config import SCHEDULERS
+from morelib.typed_fields import check_settings, setting
 
 
 @dataclass
 class SFTConfig:
     """Settings of one SFT run (see the module docstring for the paper's)."""
 
-    learning_rate: float = field(default=1e-4, metadata={"help": "AdamW lr (paper 1e-6)"})
-    num_train_epochs: float = field(default=1.0, metadata={"help": "epochs (paper 1)"})
-    per_device_batch_size: int = field(default=8, metadata={"help": "examples per micro-batch"})
-    gradient_accumulation_steps: int = field(default=1, metadata={"help": "micro-batches per step"})
-    lr_scheduler_type: str = field(default="cosine", metadata={"help": "Trainer scheduler name"})
-    warmup_ratio: float = field(default=0.05, metadata={"help": "warm-up share of the steps"})
-    weight_decay: float = field(default=0.0, metadata={"help": "AdamW weight decay (authors 0)"})
-    max_grad_norm: float = field(default=1.0, metadata={"help": "gradient clipping (authors 1)"})
-    max_length: int = field(default=256, metadata={"help": "tokens per example, end kept (paper 512)"})
-    max_steps: int = field(default=-1, metadata={"help": "if > 0, stop after this many steps"})
-    seed: int = field(default=42, metadata={"help": "data order, LoRA init, dropout"})
-    lora_r: int = field(default=8, metadata={"help": "LoRA rank; 0 = full fine-tuning"})
-    lora_alpha: int = field(default=16, metadata={"help": "LoRA scaling"})
-    lora_dropout: float = field(default=0.05, metadata={"help": "LoRA dropout"})
-    lora_target_modules: tuple[str, ...] | None = field(
-        default=None, metadata={"help": "None: peft's defaults for the architecture"})
-    gradient_checkpointing: bool = field(default=False, metadata={"help": "save memory"})
-    bf16: bool = field(default=False, metadata={"help": "bf16 mixed precision (GPU)"})
-    logging_steps: int = field(default=10, metadata={"help": "log every N steps"})
+    learning_rate: float = setting("AdamW lr (paper 1e-6)", 1e-4, above=0)
+    num_train_epochs: float = setting("epochs (paper 1)", 1.0, above=0)
+    per_device_batch_size: int = setting("examples per micro-batch", 8, at_least=1)
+    gradient_accumulation_steps: int = setting("micro-batches per step", 1, at_least=1)
+    lr_scheduler_type: str = setting("Trainer scheduler name", "cosine", choices=SCHEDULERS)
+    warmup_ratio: float = setting("warm-up share of the steps", 0.05, at_least=0, below=1)
+    weight_decay: float = setting("AdamW weight decay (authors 0)", 0.0, at_least=0)
+    max_grad_norm: float = setting("gradient clipping (authors 1)", 1.0, at_least=0)
+    max_length: int = setting("tokens per example, end kept (paper 512)", 256, at_least=2)
+    max_steps: int = setting("if > 0, stop after this many steps", -1, at_least=-1)
+    seed: int = setting("data order, LoRA init, dropout", 42, at_least=0)
+    lora_r: int = setting("LoRA rank; 0 = full fine-tuning", 8, at_least=0)
+    lora_alpha: int = setting("LoRA scaling", 16, at_least=1)
+    lora_dropout: float = setting("LoRA dropout", 0.05, at_least=0, below=1)
+    lora_target_modules: tuple[str, ...] | None = setting(
+        "None: peft's defaults for the architecture", None)
+    gradient_checkpointing: bool = setting("save memory", False)
+    bf16: bool = setting("bf16 mixed precision (GPU)", False)
+    logging_steps: int = setting("log every N steps", 10, at_least=1)
 
     def __post_init__(self) -> None:
-        for name in ("per_device_batch_size", "gradient_accumulation_steps", "max_length"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        if not 0 <= self.warmup_ratio < 1:
-            raise ValueError(f"warmup_ratio must be in [0, 1), got {self.warmup_ratio}")
+        check_settings(self)
 
     @property
     def effective_batch_size(self) -> int:

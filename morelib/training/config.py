@@ -28,14 +28,12 @@ from typing import Any
 
 from morelib.typed_fields import SettingError, check_settings, setting
 from morelib.weighting.momentum import NORMALIZATIONS
+from morelib.weighting.strategies import STRATEGIES, STRATEGY_ALIASES
 
-STRATEGIES = ("more", "mean", "uniform", "proportional")
 #: ``transformers.SchedulerType`` values (a test keeps them equal).
 SCHEDULERS = ("linear", "cosine", "cosine_with_restarts", "polynomial", "constant",
               "constant_with_warmup", "inverse_sqrt", "reduce_lr_on_plateau",
               "cosine_with_min_lr", "cosine_warmup_with_min_lr", "warmup_stable_decay", "greedy")
-#: The paper's scheme names accepted for a strategy (``multitask`` is the MultiTask baseline).
-STRATEGY_ALIASES = {"multitask": "mean"}
 
 
 @dataclass

@@ -276,9 +276,16 @@ class MoreWeighting:
         self._support = None if support is None else support.numpy().astype(bool)
 
 
+#: Strategy names (``mean`` is the paper's MultiTask baseline: the plain batch mean).
+STRATEGIES = ("more", "mean", "uniform", "proportional")
+#: The paper's scheme names, accepted wherever a strategy is named.
+STRATEGY_ALIASES = {"multitask": "mean"}
+
+
 def make_weighting(name: str, n_sources: int, sizes: Sequence[float] | None = None,
                    **kwargs: Any) -> Any:
-    """Build a strategy by name: ``"more"``, ``"uniform"``, ``"mean"`` or ``"proportional"``.
+    """Build a strategy by name: ``"more"``, ``"uniform"``, ``"mean"`` (= ``"multitask"``) or
+    ``"proportional"``.
 
     ``kwargs`` are :class:`MoreWeighting`'s options; the baselines accept and ignore them, so
     one call site can pass a config's MORE settings whatever the strategy.
@@ -294,6 +301,7 @@ def make_weighting(name: str, n_sources: int, sizes: Sequence[float] | None = No
     import inspect
 
     names = ("more", "uniform", "mean", "proportional")
+    name = STRATEGY_ALIASES.get(name, name)
     allowed = set(inspect.signature(MoreWeighting).parameters) - {"n_sources"}
     unknown = set(kwargs) - allowed
     if unknown:
