@@ -10,7 +10,12 @@ YAML file (``--config run.yaml``, keys spelled as the fields or the options, plu
 file. Every value is checked by type and range, and the data loaded, before the model is.
 
 ``--strategy``: ``more`` (MORE), ``multitask`` (the paper's MultiTask baseline; ``mean`` is the
-same), ``uniform``, ``proportional``. ``--eval DATA...`` are scored during training
+same), ``uniform``, ``proportional``. Sources are balanced to one size first, as the paper does
+(App. C; :func:`morelib.data.mixing.balance`), whatever the strategy, so MORE and MultiTask see
+the same pairs: ``--pairs-per-source largest`` (default: smaller sources are topped up with
+duplicates, nothing is discarded), ``smallest`` (larger ones keep their first pairs), or a
+number; ``--pairs-per-source none`` keeps the sizes (not for ``more``, whose batches hold one
+pair of every source). ``--eval DATA...`` are scored during training
 (``--eval-steps``) and at the end (the table is printed and written to ``DIR/eval.csv``).
 
 ``DIR`` receives ``model/`` (loadable by plain transformers; see :mod:`morelib.models.saving`),
@@ -37,7 +42,9 @@ from typing import Any
 #: Config fields the command sets itself (from the data and the launcher).
 DERIVED = ("n_sources", "source_sizes")
 #: Keys of a ``--config`` file besides the training fields.
-FILE_KEYS = ("data", "eval", "output_dir", "columns", "separator")
+FILE_KEYS = ("data", "eval", "output_dir", "columns", "separator", "pairs_per_source")
+#: How sources of different sizes are balanced by default (see :func:`balance_sources`).
+DEFAULT_BALANCE = "largest"
 #: Defaults of the command that differ from the config's (a person is watching).
 COMMAND_DEFAULTS = {"progress": True}
 
@@ -66,6 +73,9 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     from morelib.cli import add_data_options
 
     add_data_options(parser, default=argparse.SUPPRESS)
+    parser.add_argument("--pairs-per-source", dest="pairs_per_source", default=argparse.SUPPRESS,
+                        help="balance the sources to this size: 'largest' (default: top up "
+                             "smaller ones with duplicates), 'smallest', a number, or 'none'")
     hints = typing.get_type_hints(RMTrainingConfig)
     group = parser.add_argument_group("training settings (RMTrainingConfig)")
     for f in dataclasses.fields(RMTrainingConfig):
@@ -166,6 +176,9 @@ def prepare(settings: dict[str, Any]):
     empty = [s.name for s in train_sources if len(s) == 0]
     if empty:
         raise TrainCommandError(f"training source {empty[0]!r} has no pairs left")
+    train_sources = balance_sources(train_sources, settings.get("pairs_per_source",
+                                                                DEFAULT_BALANCE),
+                                    settings.get("strategy", "mean"), settings.get("seed", 42))
     fields = {f.name for f in dataclasses.fields(RMTrainingConfig)}
     values = {k: v for k, v in settings.items() if k in fields}
     values["n_sources"] = len(train_sources)
@@ -179,6 +192,45 @@ def prepare(settings: dict[str, Any]):
     return config, train_sources, eval_sources, settings["output_dir"]
 
 
+def balance_sources(sources: list, rule: Any, strategy: str, seed: int) -> list:
+    """Sources resized to one size by ``rule`` (``"largest"``, ``"smallest"``, a number, or
+    ``"none"``); see the module notes.
+
+    Example:
+        >>> from morelib.data.schema import LoadedSource, PreferencePair
+        >>> a = LoadedSource("a", [PreferencePair("q", "c", "r", "a", str(i)) for i in range(3)])
+        >>> b = LoadedSource("b", [PreferencePair("q", "c", "r", "b", str(i)) for i in range(5)])
+        >>> [len(s) for s in balance_sources([a, b], "largest", "more", 0)]
+        [5, 5]
+        >>> [len(s) for s in balance_sources([a, b], "smallest", "more", 0)]
+        [3, 3]
+        >>> balance_sources([a, b], "none", "more", 0)
+        Traceback (most recent call last):
+        ...
+        morelib.train_cli.TrainCommandError: --pairs-per-source none: MORE's batches hold one pair of every source, so its sources need one size (got a=3, b=5)
+    """
+    from morelib.data.mixing import balance
+
+    sizes = [len(s) for s in sources]
+    text = str(rule).lower()
+    if text == "none":
+        if strategy == "more" and len(set(sizes)) > 1:
+            listed = ", ".join(f"{s.name}={len(s)}" for s in sources)
+            raise TrainCommandError("--pairs-per-source none: MORE's batches hold one pair of "
+                                    f"every source, so its sources need one size (got {listed})")
+        return sources
+    if text in ("largest", "smallest"):
+        n = max(sizes) if text == "largest" else min(sizes)
+    elif text.isdigit() and int(text) > 0:
+        n = int(text)
+    else:
+        raise TrainCommandError(f"--pairs-per-source: expected largest, smallest, none or a "
+                                f"positive integer, got {rule!r}")
+    if all(size == n for size in sizes):
+        return sources
+    return balance(sources, n, seed=seed)
+
+
 def train(config: Any, train_sources: list, eval_sources: dict, output_dir: str) -> int:
     """Train, then print and write the evaluation table."""
     from morelib.data.summary import format_table
@@ -188,6 +240,9 @@ def train(config: Any, train_sources: list, eval_sources: dict, output_dir: str)
     from morelib.training import train_reward_model
 
     print(format_table(train_sources), file=sys.stderr)
+    for source in train_sources:
+        if getattr(source, "rule", None):
+            print(f"morelib train: balanced {source.name}: {source.rule}", file=sys.stderr)
     print(f"morelib train: {config.strategy} RM on {config.model}, {config.n_sources} sources, "
           f"{sum(len(s) for s in train_sources)} pairs -> {output_dir}", file=sys.stderr)
     result = train_reward_model(config, train_sources, output_dir,

@@ -161,3 +161,16 @@ def test_one_table_with_an_annotator_column_gives_one_source_each(tmp_path):
     lambdas = [json.loads(line) for line in (out / "lambda_history.jsonl").read_text().splitlines()]
     assert {k for k in lambdas[0] if k.startswith("lambda/")} == {
         f"lambda/annotator_{i}" for i in range(3)}
+
+
+def test_sources_of_different_sizes_are_balanced_before_the_model(files, tmp_path, capsys):
+    small = tmp_path / "small.jsonl"
+    small.write_text(json.dumps({"prompt": "Q:", "chosen": "yes", "rejected": "no"}) + "\n")
+    out = tmp_path / "run"
+    assert _train([*files, str(small), "--model", "tiny-llama", "--strategy", "more",
+                   "--output-dir", str(out), "--max-steps", "1", "--no-progress"]) == 0
+    assert json.loads((out / "training_config.json").read_text())["source_sizes"] == [4, 4, 4]
+    assert "balanced small: top up 1 with 3 duplicates" in capsys.readouterr().err
+    assert _train([*files, str(small), "--model", "tiny-llama", "--strategy", "more",
+                   "--output-dir", str(tmp_path / "x"), "--pairs-per-source", "none"]) == 2
+    assert "need one size" in capsys.readouterr().err and not (tmp_path / "x").exists()
