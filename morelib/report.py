@@ -33,6 +33,7 @@ import datetime as _dt
 import math
 import os
 import platform
+import re
 import sys
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -211,13 +212,71 @@ def machine_description() -> str:
     return "; ".join(parts)
 
 
+def heading_anchor(heading: str) -> str:
+    """The anchor GitHub (and most Markdown viewers) give a heading.
+
+    Example:
+        >>> heading_anchor("04 MORE training: Table 2 (ECE)")
+        '04-more-training-table-2-ece'
+    """
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+def contents(parts: Sequence[str]) -> list[str]:
+    r"""A nested list of links to the ``##`` and ``###`` headings in ``parts`` (Markdown texts).
+
+    Example:
+        >>> contents(["## 04 MORE\n\n### Table 2\ntext", "## Parameters"])
+        ['- [04 MORE](#04-more)', '  - [Table 2](#table-2)', '- [Parameters](#parameters)']
+    """
+    out = []
+    for line in "\n".join(parts).splitlines():
+        for marks, indent in (("## ", ""), ("### ", "  ")):
+            if line.startswith(marks):
+                title = line[len(marks):].strip()
+                out.append(f"{indent}- [{title}](#{heading_anchor(title)})")
+    return out
+
+
+def claims_scorecard_section(profile_dir: str | os.PathLike[str]) -> list[str]:
+    """``## Claims scorecard``: one row per claim C1–C8, a column per track (verdict, estimate
+    and 95 % interval, seeds × pairs), the paper's numbers beside them; from the notebooks'
+    ``claims.csv`` files (:func:`morelib.claims.scorecard`)."""
+    from morelib.claims import CLAIMS, TRACKS, scorecard
+
+    card = scorecard(profile_dir)
+    lines = ["## Claims scorecard", "",
+             "Each claim of the paper (§11 of its specification) on each track this profile can "
+             "run, decided by its 95 % interval against the claim's direction, never by the point "
+             "estimate: **reproduced**, **not reproduced**, **inconclusive** or *not run*. "
+             "The *paper* column quotes the published numbers.", "",
+             "| claim | metric | " + " | ".join(TRACKS) + " | paper |",
+             "|---|---|" + "---|" * len(TRACKS) + "---|"]
+    for claim_id, claim in CLAIMS.items():
+        cells = []
+        for track in TRACKS:
+            rows = card[(card.claim == claim_id) & (card.track == track)]
+            cells.append("<br>".join(_claim_cell(r) for r in rows.itertuples()) or "*not run*")
+        lines.append(f"| {claim_id}: {claim.statement} | {claim.metric} | "
+                     + " | ".join(cells) + f" | {claim.paper} |")
+    return lines + [""]
+
+
+def _claim_cell(row: Any) -> str:
+    if row.verdict == "not run":
+        return "*not run*"
+    return (f"**{row.verdict}** {row.estimate:+.4f} [{row.ci_low:+.4f}, {row.ci_high:+.4f}] "
+            f"({int(row.n_seeds)} seeds × {int(row.n_pairs)} pairs)")
+
+
 def assemble_report(profile: str, profile_dir: str | os.PathLike[str], stems: Sequence[str],
                     parameters: Mapping[str, Mapping[str, Any]], commit: str,
                     timings: Mapping[str, float] | None = None,
                     failures: Mapping[str, str] | None = None,
                     stamps: Mapping[str, str] | None = None) -> str:
-    """The text of ``report.md``: a header (profile, commit, date, machine), the sections of the
-    notebooks in order (a note where one is missing or failed), then the parameters each
+    """The text of ``report.md``: a header (profile, commit, date, machine), a contents list,
+    the claims scorecard (:func:`claims_scorecard_section`), the sections of the notebooks in order (a note where one is missing or failed), then the parameters each
     notebook ran with and its wall time. ``stamps``: a line put in italics under a section's
     heading, e.g. the commit and date of the run that wrote it (``morelib reproduce``).
 
@@ -247,19 +306,23 @@ def assemble_report(profile: str, profile_dir: str | os.PathLike[str], stems: Se
     if timings:
         total = sum(timings.values())
         lines += [f"Total notebook wall time: {total:.0f} s.", ""]
+    body: list[str] = []
     for stem in stems:
         section = profile_dir / stem / SECTION_FILE
         stamp = [f"*{stamps[stem]}*", ""] if stem in stamps else []
         if stem in failures:
-            lines += [f"## {stem}", "", *stamp, f"**This notebook failed:** {failures[stem]}", ""]
+            body += [f"## {stem}", "", *stamp, f"**This notebook failed:** {failures[stem]}", ""]
         elif section.exists():
             text = section.read_text().rstrip()
             if stamp:  # under the section's heading
-                heading, _, body = text.partition("\n")
-                text = "\n".join([heading, "", *stamp, body.strip()])
-            lines += [text, ""]
+                heading, _, rest = text.partition("\n")
+                text = "\n".join([heading, "", *stamp, rest.strip()])
+            body += [text, ""]
         else:
-            lines += [f"## {stem}", "", *stamp, f"`{stem}`: no report section was written.", ""]
+            body += [f"## {stem}", "", *stamp, f"`{stem}`: no report section was written.", ""]
+    claims = claims_scorecard_section(profile_dir)
+    lines += ["## Contents", "", *contents([*claims, *body, "## Parameters"]), "",
+              *claims, *body]
     lines += ["## Parameters", ""]
     for stem in stems:
         seconds = f" ({timings[stem]:.0f} s)" if stem in timings else ""

@@ -298,6 +298,9 @@ def reproduce(args: Any) -> int:
     report = profile_dir / "report.md"
     report.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(report, text)
+    from morelib.claims import CLAIMS_FILE, scorecard
+
+    atomic_write_text(profile_dir / CLAIMS_FILE, scorecard(profile_dir).to_csv(index=False))
     print(f"[reproduce] wrote {report} ({time.time() - started:.0f} s in all"
           + (f"; {len(failures)} notebook(s) failed" if failures else "") + ")", flush=True)
     return 1 if failures else 0

@@ -25,6 +25,7 @@ Example:
     ['.png', '.pdf']
 """
 
+from morelib.plots._common import short_model_name
 from morelib.plots.margins import margin_boxplots, margin_histograms
 from morelib.plots.reliability import reliability_diagrams
 from morelib.plots.save import save_figure
@@ -39,5 +40,5 @@ __all__ = [
     "SCHEME_COLORS", "SOURCE_COLORS", "STYLE_PATH", "accuracy_heatmap", "color_for",
     "cosine_heatmap", "cosine_matrix", "grouped_bars", "interval_plot", "lambda_over_training",
     "margin_boxplots", "margin_histograms", "metric_vs_k", "palette", "reliability_diagrams",
-    "save_figure", "use_style",
+    "save_figure", "short_model_name", "use_style",
 ]

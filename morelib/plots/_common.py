@@ -3,12 +3,56 @@
 from __future__ import annotations
 
 import math
+import re
+import textwrap
 from typing import Any, Sequence
 
 import matplotlib.pyplot as plt
 import pandas as pd
 
 MARGIN_LABEL = "reward margin Δr = r(chosen) − r(rejected)"
+#: What the error bars and bands of morelib's figures are, unless a caller says otherwise.
+DEFAULT_INTERVAL = "95 % bootstrap CI"
+
+
+def short_model_name(name: str) -> str:
+    """A model id as a figure label: no hub organisation, ``@layers=N`` as ``N layers``.
+
+    Example:
+        >>> short_model_name("sentence-transformers/all-MiniLM-L6-v2@layers=2")
+        'all-MiniLM-L6-v2, 2 layers'
+        >>> short_model_name("tiny-llama-d32")
+        'tiny-llama-d32'
+    """
+    base, _, options = str(name).partition("@")
+    label = base.rstrip("/").rsplit("/", 1)[-1]
+    layers = re.fullmatch(r"layers=(\d+)", options)
+    return f"{label}, {layers.group(1)} layers" if layers else label + (f" @{options}" if options
+                                                                        else "")
+
+
+def wrap_label(text: Any, width: int = 18) -> str:
+    r"""A tick label broken into lines of at most ``width`` characters (words and hyphenated
+    names kept whole; existing line breaks kept).
+
+    Example:
+        >>> wrap_label("all-MiniLM-L6-v2, 2 layers\n(19.0M)")
+        'all-MiniLM-L6-v2,\n2 layers\n(19.0M)'
+    """
+    return "\n".join(textwrap.fill(line, width, break_long_words=False, break_on_hyphens=False)
+                     for line in str(text).splitlines())
+
+
+def legend_title(title: str | None, interval: str | None, kind: str = "error bars") -> str | None:
+    r"""A legend title that also says what the intervals are.
+
+    Example:
+        >>> legend_title("scheme", "95 % bootstrap CI")
+        'scheme\n(error bars: 95 % bootstrap CI)'
+    """
+    if not interval:
+        return title
+    return f"{title}\n({kind}: {interval})" if title else f"{kind}: {interval}"
 
 
 def need_columns(frame: pd.DataFrame, *columns: str | None) -> None:

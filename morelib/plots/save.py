@@ -62,7 +62,10 @@ def save_figure(fig: Any, path: str | os.PathLike[str], formats: Sequence[str] =
     for fmt in formats:
         fmt = fmt.lower().lstrip(".")
         buffer = io.BytesIO()
-        fig.savefig(buffer, format=fmt, dpi=dpi, metadata=_METADATA.get(fmt))
+        # tight box: titles and outside legends are never cut off (the style's savefig.bbox
+        # does not apply here, outside the plotting function's style context)
+        fig.savefig(buffer, format=fmt, dpi=dpi, metadata=_METADATA.get(fmt),
+                    bbox_inches="tight", pad_inches=0.05)
         rendered[fmt] = buffer.getvalue()
     paths = []
     for fmt, data in rendered.items():
@@ -79,7 +82,7 @@ def save_figure(fig: Any, path: str | os.PathLike[str], formats: Sequence[str] =
         png = rendered.get("png")
         if png is None:
             buffer = io.BytesIO()
-            fig.savefig(buffer, format="png", dpi=dpi)
+            fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", pad_inches=0.05)
             png = buffer.getvalue()
         _show_inline(png, dpi)
     if close:

@@ -10,7 +10,8 @@ import seaborn as sns
 from matplotlib.patches import Rectangle
 
 from morelib.plots._common import (
-    as_percent, axes, legend_outside, need_columns, ordered, reference_line,
+    DEFAULT_INTERVAL, as_percent, axes, legend_outside, legend_title, need_columns,
+    ordered, reference_line, wrap_label,
 )
 from morelib.plots.style import color_for, use_style
 
@@ -67,6 +68,9 @@ def cosine_heatmap(matrix: Any, labels: Sequence[str] | None = None, *, ax: Any 
                    title: str | None = None) -> Any:
     """Cosine similarities between sources (e.g. of their head gradients), from −1 to 1.
 
+    The diagonal (always 1) is left blank and the colours span the largest off-diagonal
+    magnitude, so small cosines between sources stay visible; the numbers are printed.
+
     ``matrix``: a square DataFrame, or an array with ``labels``. See
     :func:`morelib.plots.cosine_matrix` to get one from a training history.
 
@@ -78,11 +82,15 @@ def cosine_heatmap(matrix: Any, labels: Sequence[str] | None = None, *, ax: Any 
     frame = matrix if isinstance(matrix, pd.DataFrame) else pd.DataFrame(
         np.asarray(matrix, dtype=float), index=labels, columns=labels)
     fig, ax = axes(ax, figsize=(0.9 * len(frame) + 2.6, 0.7 * len(frame) + 1.4))
-    _heatmap(frame, ax, "cosine similarity", fmt=".2f", cmap="vlag", vmin=-1,
-             vmax=1, square=True)
+    diagonal = np.eye(len(frame), dtype=bool)
+    off = np.abs(frame.to_numpy(dtype=float)[~diagonal]) if len(frame) > 1 else np.zeros(1)
+    limit = max(0.05, float(np.nanmax(off)) if np.isfinite(off).any() else 0.05)
+    _heatmap(frame, ax, f"cosine similarity (scale ±{limit:.2f}; diagonal = 1 blank)", fmt=".2f",
+             cmap="vlag", vmin=-limit, vmax=limit, square=True, mask=diagonal)
     ax.set_xlabel("source")
     ax.set_ylabel("source")
     ax.set_title(title if title is not None else "Cosine similarity between sources")
+
     return fig
 
 
@@ -92,10 +100,12 @@ def grouped_bars(table: pd.DataFrame, x: str = "source", y: str = "value", hue: 
                  percent: bool = False, reference: float | None = None,
                  reference_label: str = "reference", ylabel: str | None = None,
                  order: Sequence[Any] | None = None, hue_order: Sequence[Any] | None = None,
+                 interval: str | None = DEFAULT_INTERVAL,
                  ax: Any = None, title: str | None = None) -> Any:
     """Bars of ``y`` per ``x`` (e.g. test set), one colour per ``hue`` (e.g. scheme).
 
-    ``lower``/``upper``: columns of an interval drawn as error bars. ``percent``: fractions
+    ``lower``/``upper``: columns of an interval drawn as error bars, named in the legend by
+    ``interval`` (what kind of interval it is). Long tick labels are wrapped. ``percent``: fractions
     shown as %. ``reference``: a dashed line (e.g. chance, 0.5). A table with one ``metric``
     gives the y label. Missing combinations leave a gap.
 
@@ -112,6 +122,7 @@ def grouped_bars(table: pd.DataFrame, x: str = "source", y: str = "value", hue: 
     if ylabel is None:
         one_metric = "metric" in table.columns and table["metric"].nunique() == 1
         ylabel = str(table["metric"].iloc[0]) if y == "value" and one_metric else y
+        ylabel = "ECE" if ylabel.lower() == "ece" else ylabel
         ylabel += " (%)" if percent else ""
     fig, ax = axes(ax, figsize=(max(5.0, 1.0 + 0.35 * len(xs) * len(hues)) + 1.6, 4.0))
     width = 0.8 / len(hues)
@@ -130,13 +141,14 @@ def grouped_bars(table: pd.DataFrame, x: str = "source", y: str = "value", hue: 
             ax.plot(np.r_[where, where], np.r_[lo, hi], "_", color="black", markersize=4)
     if reference is not None:
         reference_line(ax, reference * (100 if percent else 1), reference_label)
-    ax.set_xticks(range(len(xs)), [str(v) for v in xs])
+    ax.set_xticks(range(len(xs)), [wrap_label(v) for v in xs])
     ax.grid(axis="x", visible=False)
     ax.set_xlabel(x.replace("_", " "))
     ax.set_ylabel(ylabel)
     heading = f"{ylabel} per {x.replace('_', ' ')} and {hue}"
     ax.set_title(title if title is not None else heading[:1].upper() + heading[1:])
-    legend_outside(ax, hue)
+    has_intervals = lower is not None and upper is not None
+    legend_outside(ax, legend_title(hue, interval if has_intervals else None))
     return fig
 
 
@@ -144,12 +156,14 @@ def grouped_bars(table: pd.DataFrame, x: str = "source", y: str = "value", hue: 
 def metric_vs_k(table: pd.DataFrame, *, k: str = "k", y: str = "ece", hue: str = "scheme",
                 reference: str | None = "Top", reference_value: float | None = None,
                 lower: str | None = None, upper: str | None = None,
+                interval: str | None = DEFAULT_INTERVAL,
                 ylabel: str | None = None, ax: Any = None, title: str | None = None) -> Any:
     """``y`` (e.g. ECE) against the number of mixed sources K, one line per ``hue``.
 
     Rows whose ``hue`` is ``reference`` (the single-source Top RMs) are not a line: their mean
     is the black dashed line, as in the paper's Fig. 6 (``reference_value`` sets it directly).
-    Several rows per (hue, K), e.g. seeds, are averaged; ``lower``/``upper`` give a band.
+    Several rows per (hue, K), e.g. seeds, are averaged; ``lower``/``upper`` give a band, whose
+    kind ``interval`` names in the legend.
 
     Example:
         >>> t = pd.DataFrame({"k": [2, 3, 4, 5, 2, 3, 4, 5], "scheme": ["MORE"] * 4 +
@@ -177,5 +191,6 @@ def metric_vs_k(table: pd.DataFrame, *, k: str = "k", y: str = "ece", hue: str =
     ax.set_xlabel("number of mixed sources K")
     ax.set_ylabel(label)
     ax.set_title(title if title is not None else f"{label} as sources are added")
-    legend_outside(ax, hue)
+    has_bands = lower is not None and upper is not None
+    legend_outside(ax, legend_title(hue, interval if has_bands else None, "bands"))
     return fig
