@@ -35,6 +35,7 @@ import os
 import platform
 import re
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -227,15 +228,18 @@ def contents(parts: Sequence[str]) -> list[str]:
     r"""A nested list of links to the ``##`` and ``###`` headings in ``parts`` (Markdown texts).
 
     Example:
-        >>> contents(["## 04 MORE\n\n### Table 2\ntext", "## Parameters"])
-        ['- [04 MORE](#04-more)', '  - [Table 2](#table-2)', '- [Parameters](#parameters)']
+        >>> contents(["## 04 MORE\n\n### Findings\ntext", "## 05\n### Findings"])
+        ['- [04 MORE](#04-more)', '  - [Findings](#findings)', '- [05](#05)', '  - [Findings](#findings-1)']
     """
-    out = []
+    out, seen = [], Counter()
     for line in "\n".join(parts).splitlines():
         for marks, indent in (("## ", ""), ("### ", "  ")):
             if line.startswith(marks):
                 title = line[len(marks):].strip()
-                out.append(f"{indent}- [{title}](#{heading_anchor(title)})")
+                anchor = heading_anchor(title)
+                suffix = f"-{seen[anchor]}" if seen[anchor] else ""  # GitHub numbers repeats
+                seen[anchor] += 1
+                out.append(f"{indent}- [{title}](#{anchor}{suffix})")
     return out
 
 
@@ -258,8 +262,8 @@ def claims_scorecard_section(profile_dir: str | os.PathLike[str]) -> list[str]:
         for track in TRACKS:
             rows = card[(card.claim == claim_id) & (card.track == track)]
             cells.append("<br>".join(_claim_cell(r) for r in rows.itertuples()) or "*not run*")
-        lines.append(f"| {claim_id}: {claim.statement} | {claim.metric} | "
-                     + " | ".join(cells) + f" | {claim.paper} |")
+        row = [f"{claim_id}: {claim.statement}", claim.metric, *cells, claim.paper]
+        lines.append("| " + " | ".join(_cell(cell, ".4g") for cell in row) + " |")
     return lines + [""]
 
 
