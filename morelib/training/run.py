@@ -109,7 +109,7 @@ def training_arguments(config: RMTrainingConfig, output_dir: str) -> TrainingArg
         save_steps=config.save_steps or 500,
         bf16=config.bf16,
         tf32=True if config.tf32 and tf32_available() else None,
-        gradient_checkpointing=config.gradient_checkpointing,
+        activation_checkpointing=config.gradient_checkpointing,
         remove_unused_columns=False,
         report_to=[],
         dataloader_num_workers=config.dataloader_num_workers,
