@@ -102,3 +102,13 @@ def test_gradient_checkpointing_trains_through_the_trainer(tmp_path, lora_r):
     assert unwrap_backbone(result.model.backbone).is_activation_checkpointing
     losses = [row["loss"] for row in result.log_history if "loss" in row]
     assert len(losses) == 2 and all(loss == loss for loss in losses)
+
+
+def test_bf16_profile_trains_on_a_cpu_with_autocast(tmp_path):
+    """A bf16 profile run without a GPU (the toy paper profile in CI): CPU autocast."""
+    config = dataclasses.replace(BASE, bf16=True, tf32=True, max_steps=2, max_length=32,
+                                 logging_steps=1)
+    args = training_arguments(config, str(tmp_path))
+    assert args.bf16 and args.use_cpu
+    result = train_reward_model(config, DATA.train, str(tmp_path / "rm"), resume=False)
+    assert len([r for r in result.log_history if "loss" in r]) == 2
