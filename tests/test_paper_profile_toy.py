@@ -115,3 +115,19 @@ def test_paper_profile_runs_end_to_end_at_toy_size(toy_project, capsys):
         assert not (toy_project / "outputs" / "paper-toy" / "notebooks"
                     / f"{stem}.failed.ipynb").exists()
     assert done_entries(toy_project) == trained  # the notebooks only loaded RMs
+
+
+@pytest.mark.parametrize("profile", ["paper", "paper-pythia-2.8b", "paper-llama2-7b"])
+def test_every_paper_profile_plans_at_toy_size(toy_project, capsys, profile):
+    """Each paper profile's plan (03's sweep, 05's gold RM and policy) builds against the hub
+    stand-ins with its own launch settings, and trains nothing."""
+    from morelib import suite_setup
+
+    paper = yaml.safe_load((ROOT / "params" / f"{profile}.yaml").read_text())
+    (toy_project / "params" / "toy.yaml").write_text(yaml.safe_dump(shrink(paper)))
+    assert set(paper) == {"common", "03_scaling", "05_rjs_alignment"}
+    assert paper["common"]["world_size"] == 8 and paper["common"]["bf16"] is True
+    assert suite_setup.main(["--profile", "toy", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "gold more" in out and "sweep K=5" in out and "05 policy tiny-llama" in out
+    assert not done_entries(toy_project)
