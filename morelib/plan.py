@@ -17,9 +17,9 @@ Example:
     >>> rms = planned_rms(profile_jobs(profile, "smoke"))
     >>> sorted({(r.notebook, r.label) for r in rms})  # doctest: +NORMALIZE_WHITESPACE
     [('03_scaling', 'sweep K=2 n=4'), ('03_scaling', 'sweep singles n=4'),
-     ('04_more_training', 'suite'), ('05_rjs_alignment', 'gold more')]
+     ('04_more_training', 'suite'), ('05_rjs_alignment', 'gold both')]
     >>> [r.rm for r in rms if r.notebook == "05_rjs_alignment"], rms[0].steps
-    (['more'], 1)
+    (['multitask', 'more'], 1)
 """
 
 from __future__ import annotations
@@ -79,6 +79,7 @@ def notebook_values(profile: dict[str, Any], stem: str, root: Path | None = None
 def profile_jobs(profile: dict[str, Any], name: str, root: Path | None = None,
                  notebooks: Sequence[str] = TRAINING_NOTEBOOKS) -> list[TrainJob]:
     """The training calls of ``notebooks`` under ``profile`` (see the module notes)."""
+    from morelib.experiments.gold import gold_schemes
     from morelib.experiments.scaling import sweep_plan
     from morelib.experiments.suite import SCHEMES
     from morelib.suite_setup import suite_from_values
@@ -101,7 +102,7 @@ def profile_jobs(profile: dict[str, Any], name: str, root: Path | None = None,
         if stem == "05_rjs_alignment":
             gold = suite_from_values({**p, "n_train": p["n_train"] * p["gold_factor"]}, name)
             jobs.append(TrainJob(stem, f"gold {p['gold_scheme']}", gold.cache, gold.base,
-                                 gold.data, (p["gold_scheme"],)))
+                                 gold.data, gold_schemes(p["gold_scheme"])))
     return jobs
 
 

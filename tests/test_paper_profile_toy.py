@@ -98,12 +98,12 @@ def test_paper_profile_runs_end_to_end_at_toy_size(toy_project, capsys):
 
     assert suite_setup.main(["--profile", "paper-toy", "--dry-run"]) == 0
     plan = capsys.readouterr().out
-    assert "gold more" in plan and "sweep K=5" in plan and "tiny-gpt-neox-d128" in plan
+    assert "gold both" in plan and "sweep K=5" in plan and "tiny-gpt-neox-d128" in plan
     assert not done_entries(toy_project)
 
     assert suite_setup.main(["--profile", "paper-toy"]) == 0
     trained = done_entries(toy_project)
-    assert len(trained) >= 7 + 2 * 5 + 1  # 04's suite, the sweep's singles, the gold RM
+    assert len(trained) >= 7 + 2 * 5 + 2  # 04's suite, the sweep's singles, the gold RMs
 
     args = argparse.Namespace(profile="paper-toy", output_root="outputs", notebooks=None)
     assert reproduce(args) == 0
@@ -129,5 +129,5 @@ def test_every_paper_profile_plans_at_toy_size(toy_project, capsys, profile):
     assert paper["common"]["world_size"] == 8 and paper["common"]["bf16"] is True
     assert suite_setup.main(["--profile", "toy", "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert "gold more" in out and "sweep K=5" in out and "05 policy tiny-llama" in out
+    assert "gold both" in out and "sweep K=5" in out and "05 policy tiny-llama" in out
     assert not done_entries(toy_project)

@@ -46,16 +46,17 @@ def test_plan_covers_the_sweep_and_the_gold_rm(project):
     sweep = by_notebook["03_scaling"]
     assert {r.config.model for r in sweep} == {"tiny-bert", "tiny-bert-d32"}
     assert len([r for r in sweep if r.config.model == "tiny-bert-d32"]) == 3 + 2 * 2 + 2
-    # 05: its RMs under test are 04's; only the gold RM is new, on 2 x 4 pairs per source
-    [gold] = by_notebook["05_rjs_alignment"]
-    assert (gold.rm, gold.n_pairs) == ("more", 3 * 8)
+    # 05: its RMs under test are 04's; only the gold judge's RMs are new, on 2 x 4 pairs per
+    # source: a MultiTask and a MORE RM (gold_scheme "both", the neutral default)
+    gold = by_notebook["05_rjs_alignment"]
+    assert [(g.rm, g.n_pairs) for g in gold] == [("multitask", 3 * 8), ("more", 3 * 8)]
     assert len({r.key for r in rms}) == len(rms)  # each cache entry once
 
 
 def test_dry_run_trains_nothing_and_prints_the_plan(project, capsys):
     assert suite_setup.main(["--profile", "toy", "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert "05_rjs_alignment" in out and "gold more" in out and "sweep K=2 n=4" in out
+    assert "05_rjs_alignment" in out and "gold both" in out and "sweep K=2 n=4" in out
     assert "no GPU visible" in out and "05 policy tiny-llama" in out
     assert not list((project / "outputs" / "cache").glob("rm/*/DONE.json"))
 
