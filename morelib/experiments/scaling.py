@@ -210,23 +210,21 @@ def sweep_metrics(scores: pd.DataFrame, n_boot: int = 1000, ci: float = 0.95,
 
 
 def model_sizes(models: Sequence[str]) -> pd.DataFrame:
-    """``model, layers, hidden, parameters, non_embedding``: what each model of a sweep is
-    (built once on the CPU to count; pretrained weights are not needed for the count).
+    """``model, layers, hidden, parameters, non_embedding``: what each model of a sweep is (RM
+    = backbone + head), counted on the meta device from each model's config: no weights are
+    loaded or downloaded (:func:`morelib.models.shape.model_shape`).
 
     Example:
         >>> model_sizes(["tiny-bert-d32"])[["layers", "hidden"]].values.tolist()
         [[2, 32]]
     """
-    from morelib.models import RewardModel
+    from morelib.models.shape import model_shape
 
     rows = []
     for name in models:
-        rm = RewardModel.from_name(name, seed=0)
-        total = sum(p.numel() for p in rm.parameters())
-        emb = sum(p.numel() for n, p in rm.named_parameters() if "embed" in n)
-        rows.append((name, rm.config.num_hidden_layers, rm.config.hidden_size, total,
-                     total - emb))
-        del rm
+        shape = model_shape(name)
+        total = shape.parameters + shape.hidden  # the bias-free reward head
+        rows.append((name, shape.layers, shape.hidden, total, total - shape.embedding))
     return pd.DataFrame(rows, columns=["model", "layers", "hidden", "parameters",
                                        "non_embedding"])
 

@@ -23,14 +23,16 @@ import torch
 
 @dataclass(frozen=True)
 class ModelShape:
-    """``parameters`` of the bare backbone (the RM head adds ``hidden + 1``), its number of
-    transformer ``layers``, ``hidden`` width and MLP width ``intermediate``."""
+    """``parameters`` of the bare backbone (the RM head adds ``hidden``), its number of
+    transformer ``layers``, ``hidden`` width, MLP width ``intermediate`` and ``embedding``
+    parameters (those named ``*embed*``)."""
 
     name: str
     parameters: int
     layers: int
     hidden: int
     intermediate: int
+    embedding: int = 0
 
 
 @lru_cache(maxsize=64)
@@ -45,21 +47,25 @@ def model_shape(name: str, mode: str | None = None) -> ModelShape:
     resolved = resolve_model(name, mode)
     if "gguf_file" in resolved.load_kwargs:
         backbone = load_backbone(name, mode=mode)
-        return _shape(name, backbone.config, sum(p.numel() for p in backbone.parameters()))
+        return _shape(name, backbone)
     if resolved.origin == "tiny":
         vocab = len(raw_tokenizer(resolved.tokenizer_name, mode))
         config = tiny_config(split_layers(name)[0], vocab)
     else:
         config = AutoConfig.from_pretrained(resolved.path, **resolved.load_kwargs)
-    if resolved.num_layers is not None:
-        config.get_text_config().num_hidden_layers = resolved.num_layers
     with torch.device("meta"):
         backbone = AutoModel.from_config(config)
-    return _shape(name, config, sum(p.numel() for p in backbone.parameters()))
+    if resolved.num_layers is not None:  # as load_backbone cuts it (its own config may lag)
+        from morelib.models.loading import truncate_layers
+        truncate_layers(backbone, resolved.num_layers)
+    return _shape(name, backbone)
 
 
-def _shape(name: str, config, parameters: int) -> ModelShape:
-    text = config.get_text_config()
+def _shape(name: str, backbone) -> ModelShape:
+    text = backbone.config.get_text_config()
     hidden = text.hidden_size
-    return ModelShape(name, int(parameters), int(text.num_hidden_layers), int(hidden),
-                      int(getattr(text, "intermediate_size", None) or 4 * hidden))
+    # BERT's pooler takes no part in an RM (it reads the last real token's state, not [CLS]'s)
+    named = [(n, p) for n, p in backbone.named_parameters() if not n.startswith("pooler.")]
+    return ModelShape(name, sum(p.numel() for _, p in named), int(text.num_hidden_layers),
+                      int(hidden), int(getattr(text, "intermediate_size", None) or 4 * hidden),
+                      sum(p.numel() for n, p in named if "embed" in n))
