@@ -36,6 +36,19 @@ def best_device(environ: Mapping[str, str] | None = None) -> torch.device:
     return torch.device("cuda") if torch.cuda.is_available() else torch.device("cpu")
 
 
+def accelerator_available() -> bool:
+    """Whether torch sees a GPU or other accelerator (``torch.accelerator`` where it exists).
+
+    Example:
+        >>> accelerator_available() == (torch.cuda.is_available() or accelerator_available())
+        True
+    """
+    accelerator = getattr(torch, "accelerator", None)
+    if accelerator is not None and hasattr(accelerator, "is_available"):
+        return bool(accelerator.is_available())
+    return torch.cuda.is_available()
+
+
 def model_device(model: Any) -> torch.device:
     """Where a model's first parameter lives (where its inputs must go).
 

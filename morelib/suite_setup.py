@@ -1,4 +1,5 @@
-"""One place that turns the notebooks' RM-suite parameters into a cache, a base config and data.
+"""One place that turns the notebooks' RM-suite parameters into a cache, a base config and data,
+and the launcher that trains every RM of a profile (``python -m morelib.suite_setup``).
 
 Notebooks 01, 02 and 04 (and the multi-GPU launcher) call :func:`suite_inputs` with the same
 parameters, so they build identical configurations and share the trained RMs through the
@@ -15,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -77,14 +79,11 @@ SUITE_PARAMETERS = ("model", "n_train", "n_test", "sources", "seed", "conflict",
                     "prefix_cache", "world_size", "bf16", "tf32", "gradient_checkpointing")
 
 
-def suite_from_profile(profile: dict[str, Any], defaults: dict[str, Any],
-                       name: str = "smoke") -> SuiteInputs:
-    """The suite a notebook builds for a profile: ``defaults`` (a notebook's parameter values)
-    updated with the profile's ``common`` section, passed the way the notebooks pass them
-    (``name``: the profile's name, which the command line gives, as ``morelib reproduce``)."""
+def suite_from_values(p: dict[str, Any], name: str = "smoke") -> SuiteInputs:
+    """The suite a notebook with parameter values ``p`` builds, passed the way the notebooks
+    pass them (``name``: the profile's name, which the command line gives)."""
     from morelib.report import notebook_paths
 
-    p = {**defaults, **(profile.get("common") or {})}
     _, cache = notebook_paths(p.get("output_root", "outputs"), name,
                               "suite", p.get("cache_dir", "outputs/cache"))
     kw = {k: p[k] for k in SUITE_PARAMETERS if k in p}
@@ -95,30 +94,73 @@ def suite_from_profile(profile: dict[str, Any], defaults: dict[str, Any],
     return suite_inputs(cache_dir=cache, logging_steps=1, **kw)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Train a profile's RM suite into the cache, e.g. on a multi-GPU node before the notebooks:
+def suite_from_profile(profile: dict[str, Any], defaults: dict[str, Any],
+                       name: str = "smoke") -> SuiteInputs:
+    """The suite a notebook builds for a profile: ``defaults`` (a notebook's parameter values)
+    updated with the profile's ``common`` section (see :func:`suite_from_values`)."""
+    return suite_from_values({**defaults, **(profile.get("common") or {})}, name)
 
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Train every RM a profile's notebooks use into the cache (04's suite, 03's sweep, 05's
+    RMs under test and gold RM; :mod:`morelib.plan`), e.g. on a multi-GPU node before the
+    notebooks, which then only load them:
+
+        python -m morelib.suite_setup --profile paper --dry-run   # the plan; trains nothing
         accelerate launch --config_file params/launch/accelerate_8gpu.yaml \\
             -m morelib.suite_setup --profile paper
         morelib reproduce --profile paper     # notebooks load the trained RMs from the cache
+
+    Every model is resolved (gated models without a token fail here) and the plan printed
+    before the first RM trains. ``--dry-run`` exits 1 when GPUs are visible and an estimate
+    does not fit them.
     """
     import argparse
-    import ast
 
-    from morelib.experiments import train_suite
-    from morelib.reproduce import declared_parameters, load_profile, project_root
+    from morelib.plan import (TRAINING_NOTEBOOKS, notebook_values, planned_rms, profile_jobs,
+                              train_jobs)
+    from morelib.plan_report import (check_plan, format_plan, policy_line, policy_memory,
+                                     visible_gpus)
+    from morelib.reproduce import load_profile, project_root
+    from morelib.training.launch import launch_world_size
 
     parser = argparse.ArgumentParser(prog="python -m morelib.suite_setup")
     parser.add_argument("--profile", required=True)
-    parser.add_argument("--notebook", default="04_more_training",
-                        help="notebook whose parameter defaults fill keys the profile omits")
+    parser.add_argument("--notebooks", nargs="+", default=list(TRAINING_NOTEBOOKS),
+                        help="notebooks whose RMs to train (stems or numbers: 03 04 05)")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="resolve every model and dataset, print the plan (RMs, steps, "
+                             "memory per GPU against the visible GPUs, expected time), train "
+                             "nothing")
     args = parser.parse_args(argv)
-    root = project_root()
-    defaults = {k: ast.literal_eval(v) for k, v in
-                declared_parameters(root / "notebooks" / f"{args.notebook}.ipynb").items()}
-    suite = suite_from_profile(load_profile(root, args.profile), defaults, args.profile)
-    models = train_suite(suite.cache, suite.base, suite.data)
-    print({k: str(v) for k, v in models.items()})
+    stems = [next((t for t in TRAINING_NOTEBOOKS if t.startswith(n)), n) for n in args.notebooks]
+    unknown = sorted(set(stems) - set(TRAINING_NOTEBOOKS))
+    if unknown:
+        parser.error(f"no RMs are trained by {unknown}; choose from {list(TRAINING_NOTEBOOKS)}")
+    profile = load_profile(project_root(), args.profile)
+    jobs = profile_jobs(profile, args.profile, notebooks=stems)
+    rms = planned_rms(jobs)
+    gpus = visible_gpus()
+    main_process = int(os.environ.get("RANK", "0") or 0) == 0
+    if main_process:
+        print(format_plan(rms, gpus), flush=True)
+        if "05_rjs_alignment" in stems:
+            print(policy_line(notebook_values(profile, "05_rjs_alignment")), flush=True)
+    problems = check_plan(rms, gpus, launch_world_size() if not args.dry_run else None)
+    if "05_rjs_alignment" in stems and gpus:
+        need = policy_memory(notebook_values(profile, "05_rjs_alignment"))
+        if need > min(memory for _, memory in gpus):
+            problems.append(f"05 policy SFT: ~{need / 1e9:.0f} GB > one GPU's "
+                            f"{min(memory for _, memory in gpus) / 1e9:.0f} GB (set sft_lora_r)")
+    for problem in problems:
+        print(f"problem: {problem}", flush=True)
+    if args.dry_run:
+        return 1 if problems and gpus else 0
+    if any(p.startswith("this launch") for p in problems):
+        return 2  # training would refuse every RM (morelib.training.launch.check_launch)
+    models = train_jobs(jobs)
+    if main_process:
+        print({k: str(v) for k, v in models.items()})
     return 0
 
 

@@ -128,3 +128,17 @@ def test_lora_sft_trains_adapters_only_and_saves_merged(tmp_path):
     again, tok2 = load_policy(str(folder))
     assert not hasattr(again, "peft_config") and tok2.pad_token == tok.pad_token
     np.testing.assert_allclose(perplexity(again, tok2, PROMPTS, RESPONSES), ppl, rtol=1e-4)
+
+
+def test_bf16_sft_runs_on_a_cpu_with_autocast(tmp_path):
+    """A bf16 profile's SFT without a GPU (the toy paper profile in CI): CPU autocast."""
+    from morelib.alignment.policy import load_policy
+    from morelib.alignment.sft import SFTConfig, train_sft, training_arguments
+
+    config = SFTConfig(max_steps=1, per_device_batch_size=2, lora_r=4, bf16=True,
+                       gradient_checkpointing=True, logging_steps=1, max_length=32)
+    assert training_arguments(config, str(tmp_path)).use_cpu
+    model, tok = load_policy("tiny-llama", seed=0)
+    result = train_sft(model, tok, ["Q: hi", "Q: yo"], [" A: hello", " A: hey"], config,
+                       output_dir=str(tmp_path / "sft"))
+    assert result.global_step == 1

@@ -78,7 +78,7 @@ def test_training_refuses_before_loading_anything(tmp_path, monkeypatch):
 def test_precision_and_checkpointing_reach_training_arguments(tmp_path):
     args = training_arguments(dataclasses.replace(BASE, gradient_checkpointing=True, tf32=True),
                               str(tmp_path))
-    assert args.gradient_checkpointing is True
+    assert args.activation_checkpointing is True  # transformers 5's name for it
     assert args.tf32 is None  # no TF32-capable GPU here: left alone instead of raising
     assert args.bf16 is False and training_arguments(BASE, str(tmp_path)).tf32 is None
 
@@ -99,6 +99,16 @@ def test_gradient_checkpointing_trains_through_the_trainer(tmp_path, lora_r):
     config = dataclasses.replace(BASE, gradient_checkpointing=True, lora_r=lora_r, max_steps=2,
                                  max_length=32, learning_rate=1e-3, logging_steps=1)
     result = train_reward_model(config, DATA.train, str(tmp_path / "rm"), resume=False)
-    assert unwrap_backbone(result.model.backbone).is_gradient_checkpointing
+    assert unwrap_backbone(result.model.backbone).is_activation_checkpointing
     losses = [row["loss"] for row in result.log_history if "loss" in row]
     assert len(losses) == 2 and all(loss == loss for loss in losses)
+
+
+def test_bf16_profile_trains_on_a_cpu_with_autocast(tmp_path):
+    """A bf16 profile run without a GPU (the toy paper profile in CI): CPU autocast."""
+    config = dataclasses.replace(BASE, bf16=True, tf32=True, max_steps=2, max_length=32,
+                                 logging_steps=1)
+    args = training_arguments(config, str(tmp_path))
+    assert args.bf16 and args.use_cpu
+    result = train_reward_model(config, DATA.train, str(tmp_path / "rm"), resume=False)
+    assert len([r for r in result.log_history if "loss" in r]) == 2

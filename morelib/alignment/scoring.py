@@ -71,3 +71,23 @@ def utility_score_fn(simulator: Any, source: str | None = None) -> ScoreFn:
 
     score.scorer = f"utility:{source or 'shared'}"
     return score
+
+
+def mean_score_fn(score_fns: Sequence[ScoreFn]) -> ScoreFn:
+    """The mean of several :data:`ScoreFn` (an ensemble judge: no one of them decides alone).
+
+    Example:
+        >>> a = lambda ps, rs: np.array([1.0, 0.0])
+        >>> b = lambda ps, rs: np.array([0.0, 3.0])
+        >>> mean_score_fn([a, b])(["q", "q"], ["x", "y"]).tolist()
+        [0.5, 1.5]
+    """
+    if not score_fns:
+        raise ValueError("mean_score_fn needs at least one score function")
+
+    def score(prompts: Sequence[str], responses: Sequence[str]) -> np.ndarray:
+        return np.mean([np.asarray(f(prompts, responses), dtype=np.float64)
+                        for f in score_fns], axis=0)
+
+    score.scorer = "mean:" + "+".join(getattr(f, "scorer", "fn") for f in score_fns)
+    return score

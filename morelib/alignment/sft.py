@@ -134,6 +134,8 @@ def training_arguments(config: SFTConfig, output_dir: str) -> Any:
     """
     from transformers import TrainingArguments
 
+    from morelib.devices import accelerator_available
+
     return TrainingArguments(
         output_dir=output_dir,
         per_device_train_batch_size=config.per_device_batch_size,
@@ -146,7 +148,9 @@ def training_arguments(config: SFTConfig, output_dir: str) -> Any:
         save_strategy="no", eval_strategy="no", report_to=[], remove_unused_columns=False,
         bf16=config.bf16, activation_checkpointing=config.gradient_checkpointing,
         activation_checkpointing_kwargs={"use_reentrant": False},
-        dataloader_pin_memory=torch.cuda.is_available(), disable_tqdm=True)
+        dataloader_pin_memory=torch.cuda.is_available(), disable_tqdm=True,
+        # bf16 without a GPU (a CPU run of a bf16 profile): CPU autocast, which needs use_cpu
+        use_cpu=config.bf16 and not accelerator_available())
 
 
 def train_sft(model: Any, tokenizer: Any, prompts: Sequence[str], responses: Sequence[str],

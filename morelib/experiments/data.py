@@ -128,7 +128,8 @@ def hub_data(n_train: int = 40_000, sources: Sequence[str] = PAPER_SOURCE_ORDER,
     """The paper's data from the Hugging Face hub (machines with network): every source
     balanced to ``n_train`` pairs (larger ones keep their first N, or a seeded random N with
     ``large="random"``; smaller ones are topped up with seeded duplicates), official test
-    splits, and a seeded WebGPT hold-out disjoint from its training pairs.
+    splits, and a seeded WebGPT hold-out disjoint from its training pairs (``webgpt_test``
+    pairs; half of them when WebGPT has fewer than twice as many, as a shrunk local copy).
 
     ``loader`` (default :func:`morelib.data.sources.load_source`) maps a spec to sources; tests
     pass a fake one.
@@ -150,7 +151,7 @@ def hub_data(n_train: int = 40_000, sources: Sequence[str] = PAPER_SOURCE_ORDER,
         if test_spec is None:
             order = list(range(len(src.pairs)))
             random.Random(f"{seed}-{name}-holdout").shuffle(order)
-            held = set(order[:webgpt_test])
+            held = set(order[:min(webgpt_test, len(order) // 2)])  # half of a small copy
             tests[name] = [p for i, p in enumerate(src.pairs) if i in held]
             src = LoadedSource(name, [p for i, p in enumerate(src.pairs) if i not in held],
                                src.dropped, src.origin)

@@ -37,6 +37,7 @@ Example (a toy sweep on tiny models: a few seconds):
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
@@ -62,6 +63,54 @@ def _subset(data: ExperimentData, k: int, tests: Sequence[str]) -> ExperimentDat
                           {t: data.tests[t] for t in tests}, data.key, data.train_key)
 
 
+@dataclass(frozen=True)
+class SweepStep:
+    """One training call of a sweep: ``schemes`` of ``config`` on ``data`` (its evaluation
+    tests only), reported at ``(model, k, n_train)``."""
+
+    model: str
+    k: int
+    n_train: int
+    config: RMTrainingConfig
+    data: ExperimentData
+    schemes: tuple[str, ...]
+
+
+def sweep_plan(base: RMTrainingConfig, make_data: Callable[[int], ExperimentData],
+               models: Sequence[str], n_train: int, ks: Sequence[int] = (2, 3, 4, 5),
+               train_sizes: Sequence[int] = (), tests: Sequence[str] | None = None
+               ) -> list[SweepStep]:
+    """Every training call of a sweep (arguments as :func:`sweep_scores`), in order, without
+    training anything: what :func:`sweep_scores` runs and what the launcher
+    (``python -m morelib.suite_setup``) trains before the notebook.
+
+    Example:
+        >>> from morelib.experiments import simulator_data
+        >>> make = lambda n: simulator_data(n, 2, sources=("helpful", "harmless", "oasst1"))
+        >>> plan = sweep_plan(RMTrainingConfig(model="x"), make, ["tiny-bert"], 4, [2, 3], [2])
+        >>> [(s.model, s.k, s.n_train, s.schemes) for s in plan]  # doctest: +NORMALIZE_WHITESPACE
+        [('tiny-bert', 3, 4, ('single',)), ('tiny-bert', 2, 4, ('multitask', 'more')),
+         ('tiny-bert', 3, 4, ('multitask', 'more')), ('tiny-bert', 3, 2, ('multitask', 'more'))]
+    """
+    full = make_data(n_train)
+    if tests is None:
+        tests = [t for t in full.tests if t.split(" ")[0] in HH]
+    tests = list(tests)
+    steps = []
+    for model in models:
+        cfg = dataclasses.replace(base, model=model)
+        steps.append(SweepStep(model, len(full.train), n_train, cfg,
+                               _subset(full, len(full.train), tests), ("single",)))
+        steps += [SweepStep(model, k, n_train, cfg, _subset(full, k, tests), ("multitask", "more"))
+                  for k in ks]
+        for n in train_sizes:
+            if n != n_train:
+                steps.append(SweepStep(model, max(ks), n, cfg,
+                                       _subset(make_data(n), max(ks), tests),
+                                       ("multitask", "more")))
+    return steps
+
+
 def sweep_scores(cache: RunCache, base: RMTrainingConfig,
                  make_data: Callable[[int], ExperimentData], models: Sequence[str],
                  n_train: int, ks: Sequence[int] = (2, 3, 4, 5),
@@ -81,39 +130,18 @@ def sweep_scores(cache: RunCache, base: RMTrainingConfig,
         tests: evaluation tests (default: Helpful and Harmless plus their ``(real)`` versions
             when present).
     """
-    full = make_data(n_train)
-    if tests is None:
-        tests = [t for t in full.tests if t.split(" ")[0] in HH]
-    tests = list(tests)
     frames = []
-
-    def add(scores: pd.DataFrame, model: str, k: int, n: int) -> None:
-        scores.insert(0, "n_train", n)
-        scores.insert(0, "k", k)
-        scores.insert(0, "model", model)
-        frames.append(scores)
-
-    for model in models:
-        cfg = dataclasses.replace(base, model=model)
-        evaluation = _subset(full, len(full.train), tests)
+    for step in sweep_plan(base, make_data, models, n_train, ks, train_sizes, tests):
         if progress:
-            print(f"[sweep] {model}: single-source RMs", flush=True)
-        singles = train_suite(cache, cfg, full, ["single"], progress=progress)
-        add(score_suite(cache, singles, cfg, evaluation), model, len(full.train), n_train)
-        for k in ks:
-            if progress:
-                print(f"[sweep] {model}: K={k}, n={n_train}", flush=True)
-            sub = _subset(full, k, tests)
-            rms = train_suite(cache, cfg, sub, ["multitask", "more"], progress=progress)
-            add(score_suite(cache, rms, cfg, sub), model, k, n_train)
-        for n in train_sizes:
-            if n == n_train:
-                continue
-            if progress:
-                print(f"[sweep] {model}: K={max(ks)}, n={n}", flush=True)
-            sub = _subset(make_data(n), max(ks), tests)
-            rms = train_suite(cache, cfg, sub, ["multitask", "more"], progress=progress)
-            add(score_suite(cache, rms, cfg, sub), model, max(ks), n)
+            what = ("single-source RMs" if step.schemes == ("single",)
+                    else f"K={step.k}, n={step.n_train}")
+            print(f"[sweep] {step.model}: {what}", flush=True)
+        rms = train_suite(cache, step.config, step.data, step.schemes, progress=progress)
+        scores = score_suite(cache, rms, step.config, step.data)
+        scores.insert(0, "n_train", step.n_train)
+        scores.insert(0, "k", step.k)
+        scores.insert(0, "model", step.model)
+        frames.append(scores)
     return pd.concat(frames, ignore_index=True)
 
 
@@ -182,23 +210,21 @@ def sweep_metrics(scores: pd.DataFrame, n_boot: int = 1000, ci: float = 0.95,
 
 
 def model_sizes(models: Sequence[str]) -> pd.DataFrame:
-    """``model, layers, hidden, parameters, non_embedding``: what each model of a sweep is
-    (built once on the CPU to count; pretrained weights are not needed for the count).
+    """``model, layers, hidden, parameters, non_embedding``: what each model of a sweep is (RM
+    = backbone + head), counted on the meta device from each model's config: no weights are
+    loaded or downloaded (:func:`morelib.models.shape.model_shape`).
 
     Example:
         >>> model_sizes(["tiny-bert-d32"])[["layers", "hidden"]].values.tolist()
         [[2, 32]]
     """
-    from morelib.models import RewardModel
+    from morelib.models.shape import model_shape
 
     rows = []
     for name in models:
-        rm = RewardModel.from_name(name, seed=0)
-        total = sum(p.numel() for p in rm.parameters())
-        emb = sum(p.numel() for n, p in rm.named_parameters() if "embed" in n)
-        rows.append((name, rm.config.num_hidden_layers, rm.config.hidden_size, total,
-                     total - emb))
-        del rm
+        shape = model_shape(name)
+        total = shape.parameters + shape.hidden  # the bias-free reward head
+        rows.append((name, shape.layers, shape.hidden, total, total - shape.embedding))
     return pd.DataFrame(rows, columns=["model", "layers", "hidden", "parameters",
                                        "non_embedding"])
 

@@ -30,6 +30,7 @@ from transformers.trainer_utils import get_last_checkpoint
 from transformers.utils import is_torch_tf32_available as tf32_available
 
 from morelib.data.mixing import stratified_groups, uniform_mix
+from morelib.devices import accelerator_available
 from morelib.data.schema import LoadedSource, PreferencePair
 from morelib.io import atomic_write_text
 from morelib.models import RewardModel, apply_lora, load_tokenizer, save_reward_model
@@ -109,13 +110,14 @@ def training_arguments(config: RMTrainingConfig, output_dir: str) -> TrainingArg
         save_steps=config.save_steps or 500,
         bf16=config.bf16,
         tf32=True if config.tf32 and tf32_available() else None,
-        gradient_checkpointing=config.gradient_checkpointing,
+        activation_checkpointing=config.gradient_checkpointing,
         remove_unused_columns=False,
         report_to=list(config.report_to),
         dataloader_num_workers=config.dataloader_num_workers,
         dataloader_pin_memory=torch.cuda.is_available(),
         disable_tqdm=not config.progress,
-        use_cpu=cpu_data_parallel(),
+        # bf16 without a GPU (a CPU run of a bf16 profile): CPU autocast, which needs use_cpu
+        use_cpu=cpu_data_parallel() or (config.bf16 and not accelerator_available()),
         # every trainable weight of an RM gets a gradient each step (LoRA and frozen layers
         # included): skip DDP's per-step search for unused ones (and its clash with checkpointing)
         ddp_find_unused_parameters=False,
@@ -137,10 +139,7 @@ def cpu_data_parallel() -> bool:
     """
     if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
         return False
-    accelerator = getattr(torch, "accelerator", None)
-    if accelerator is not None and hasattr(accelerator, "is_available"):
-        return not accelerator.is_available()
-    return not torch.cuda.is_available()
+    return not accelerator_available()
 
 
 @dataclass

@@ -1,0 +1,163 @@
+"""Every RM a profile trains, found before anything trains: the launcher's work list and the
+dry-run's plan.
+
+A profile's notebooks train RMs in three places: the shared suite (notebooks 01, 02, 04 and
+05's RMs under test), notebook 03's scaling sweep (:func:`morelib.experiments.scaling.sweep_plan`)
+and notebook 05's gold RM. :func:`profile_jobs` builds each of them from the notebook's own
+parameter defaults and the profile (the same values ``morelib reproduce`` gives the notebook),
+so the RMs the launcher trains are the cache entries the notebooks then load.
+:func:`planned_rms` lists the distinct RMs (one per cache key) with their optimiser steps;
+:func:`morelib.plan_report.format_plan` adds memory and time.
+
+Example:
+    >>> import tempfile
+    >>> profile = {"common": {"n_train": 4, "n_test": 2, "sources": ["helpful", "harmless"],
+    ...            "use_real_data": False, "max_steps": 1, "cache_dir": tempfile.mkdtemp()},
+    ...            "03_scaling": {"scaling_models": ["tiny-bert"], "ks": [2], "train_sizes": []}}
+    >>> rms = planned_rms(profile_jobs(profile, "smoke"))
+    >>> sorted({(r.notebook, r.label) for r in rms})  # doctest: +NORMALIZE_WHITESPACE
+    [('03_scaling', 'sweep K=2 n=4'), ('03_scaling', 'sweep singles n=4'),
+     ('04_more_training', 'suite'), ('05_rjs_alignment', 'gold both')]
+    >>> [r.rm for r in rms if r.notebook == "05_rjs_alignment"], rms[0].steps
+    (['multitask', 'more'], 1)
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+from morelib.experiments.data import ExperimentData
+from morelib.runs import RunCache
+from morelib.training import RMTrainingConfig
+
+#: Notebooks that train RMs, in the order the launcher trains them.
+TRAINING_NOTEBOOKS = ("04_more_training", "03_scaling", "05_rjs_alignment")
+
+
+@dataclass(frozen=True)
+class TrainJob:
+    """One ``train_suite`` call: ``schemes`` of ``base`` on ``data`` into ``cache``."""
+
+    notebook: str
+    label: str
+    cache: RunCache
+    base: RMTrainingConfig
+    data: ExperimentData
+    schemes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PlannedRM:
+    """A distinct RM of the plan: its cache ``key`` and optimiser ``steps``."""
+
+    notebook: str
+    label: str
+    rm: str
+    config: RMTrainingConfig
+    n_pairs: int
+    steps: int
+    key: str
+    cached: bool
+
+
+def notebook_values(profile: dict[str, Any], stem: str, root: Path | None = None
+                    ) -> dict[str, Any]:
+    """A notebook's parameter values under ``profile``: its defaults, the ``common`` keys it
+    declares, its own section (as :func:`morelib.reproduce.notebook_parameters`)."""
+    from morelib.reproduce import declared_parameters, notebook_parameters, project_root
+
+    folder = (root or project_root()) / "notebooks"
+    defaults = {k: ast.literal_eval(v)
+                for k, v in declared_parameters(folder / f"{stem}.ipynb").items()}
+    return {**defaults, **notebook_parameters(profile, stem, set(defaults))}
+
+
+def profile_jobs(profile: dict[str, Any], name: str, root: Path | None = None,
+                 notebooks: Sequence[str] = TRAINING_NOTEBOOKS) -> list[TrainJob]:
+    """The training calls of ``notebooks`` under ``profile`` (see the module notes)."""
+    from morelib.experiments.gold import gold_schemes
+    from morelib.experiments.scaling import sweep_plan
+    from morelib.experiments.suite import SCHEMES
+    from morelib.suite_setup import suite_from_values
+
+    jobs: list[TrainJob] = []
+    trained = tuple(s for s in SCHEMES if s != "raw")
+    for stem in notebooks:
+        p = notebook_values(profile, stem, root)
+        suite = suite_from_values(p, name)
+        if stem == "03_scaling":
+            steps = sweep_plan(suite.base, lambda n: suite_from_values({**p, "n_train": n},
+                                                                       name).data,
+                               p["scaling_models"], p["n_train"], p["ks"], p["train_sizes"])
+            for s in steps:
+                what = "singles" if s.schemes == ("single",) else f"K={s.k}"
+                jobs.append(TrainJob(stem, f"sweep {what} n={s.n_train}", suite.cache,
+                                     s.config, s.data, s.schemes))
+            continue
+        jobs.append(TrainJob(stem, "suite", suite.cache, suite.base, suite.data, trained))
+        if stem == "05_rjs_alignment":
+            gold = suite_from_values({**p, "n_train": p["n_train"] * p["gold_factor"]}, name)
+            jobs.append(TrainJob(stem, f"gold {p['gold_scheme']}", gold.cache, gold.base,
+                                 gold.data, gold_schemes(p["gold_scheme"])))
+    return jobs
+
+
+def optimiser_steps(config: RMTrainingConfig, sources: Sequence[Any]) -> int:
+    """Optimiser steps of one RM's run (``max_steps`` when set, else the epochs' steps over
+    ``world_size`` processes).
+
+    Example:
+        >>> from morelib.data.schema import LoadedSource, PreferencePair as P
+        >>> src = [LoadedSource(n, [P("q", "a", "b", n, f"{n}{i}") for i in range(40)])
+        ...        for n in ("x", "y")]
+        >>> optimiser_steps(RMTrainingConfig(model="m", strategy="more", n_sources=2,
+        ...                                  world_size=2, gradient_accumulation_steps=2), src)
+        10
+    """
+    from morelib.training.run import build_examples
+
+    if config.max_steps > 0:
+        return config.max_steps
+    per_device = (config.groups_per_device_batch if config.strategy == "more"
+                  else config.pairs_per_device_batch)
+    micro = math.ceil(len(build_examples(config, sources)) / (per_device * config.world_size))
+    per_epoch = max(1, micro // config.gradient_accumulation_steps)
+    return math.ceil(per_epoch * config.num_train_epochs)
+
+
+def planned_rms(jobs: Sequence[TrainJob]) -> list[PlannedRM]:
+    """The distinct RMs of the jobs, first occurrence kept (shared cache entries once)."""
+    from morelib.experiments.suite import _train_key, rm_configs
+    from morelib.runs.hashing import config_hash
+
+    seen: set[str] = set()
+    out = []
+    for job in jobs:
+        for rm, (config, sources) in rm_configs(job.base, job.data, job.schemes).items():
+            if config is None:
+                continue
+            train_key = _train_key(config, job.data, sources)
+            key = config_hash(train_key)
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(PlannedRM(job.notebook, job.label, rm, config,
+                                 sum(len(s) for s in sources), optimiser_steps(config, sources),
+                                 key, job.cache.is_done("rm", train_key)))
+    return out
+
+
+def train_jobs(jobs: Sequence[TrainJob], progress: bool = True) -> dict[str, Any]:
+    """Train (or load) every job's RMs into their caches; ``{notebook/label/rm: folder}``."""
+    from morelib.experiments.suite import train_suite
+
+    folders = {}
+    for job in jobs:
+        models = train_suite(job.cache, job.base, job.data, job.schemes, progress=progress)
+        folders.update({f"{job.notebook}/{job.label}/{rm}": folder
+                        for rm, folder in models.items()})
+    return folders

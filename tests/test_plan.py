@@ -1,0 +1,116 @@
+"""The launcher's plan: every RM a profile's notebooks use (04's suite, 03's sweep, 05's RMs
+under test and gold RM), trained into the cache the notebooks read; ``--dry-run`` trains
+nothing and checks memory estimates against the visible GPUs."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from morelib import plan_report, suite_setup
+from morelib.models.shape import ModelShape
+from morelib.plan import planned_rms, profile_jobs
+
+ROOT = Path(__file__).resolve().parents[1]
+TOY = {"common": {"model": "tiny-bert", "n_train": 4, "n_test": 2, "max_length": 32,
+                  "sources": ["helpful", "harmless", "oasst1"], "use_real_data": False,
+                  "max_steps": 1, "learning_rate": 1e-3},
+       "03_scaling": {"scaling_models": ["tiny-bert", "tiny-bert-d32"], "ks": [2, 3],
+                      "train_sizes": [2]},
+       "05_rjs_alignment": {"gold_factor": 2}}
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A checkout copy holding the real notebooks (their parameter cells) and a toy profile."""
+    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks",
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    (tmp_path / "params").mkdir()
+    (tmp_path / "params" / "toy.yaml").write_text(yaml.safe_dump(TOY))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_plan_covers_the_sweep_and_the_gold_rm(project):
+    rms = planned_rms(profile_jobs(TOY, "toy", root=project))
+    by_notebook = {}
+    for rm in rms:
+        by_notebook.setdefault(rm.notebook, []).append(rm)
+    # 04: 3 singles + MultiTask + MORE
+    assert sorted(r.rm for r in by_notebook["04_more_training"]) == [
+        "more", "multitask", "single/harmless", "single/helpful", "single/oasst1"]
+    # 03: tiny-bert's singles at n=4 are 04's entries (shared); its K=3 MultiTask/MORE too
+    sweep = by_notebook["03_scaling"]
+    assert {r.config.model for r in sweep} == {"tiny-bert", "tiny-bert-d32"}
+    assert len([r for r in sweep if r.config.model == "tiny-bert-d32"]) == 3 + 2 * 2 + 2
+    # 05: its RMs under test are 04's; only the gold judge's RMs are new, on 2 x 4 pairs per
+    # source: a MultiTask and a MORE RM (gold_scheme "both", the neutral default)
+    gold = by_notebook["05_rjs_alignment"]
+    assert [(g.rm, g.n_pairs) for g in gold] == [("multitask", 3 * 8), ("more", 3 * 8)]
+    assert len({r.key for r in rms}) == len(rms)  # each cache entry once
+
+
+def test_dry_run_trains_nothing_and_prints_the_plan(project, capsys):
+    assert suite_setup.main(["--profile", "toy", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "05_rjs_alignment" in out and "gold both" in out and "sweep K=2 n=4" in out
+    assert "no GPU visible" in out and "05 policy tiny-llama" in out
+    assert not list((project / "outputs" / "cache").glob("rm/*/DONE.json"))
+
+
+def test_launcher_trains_every_planned_rm_into_the_notebooks_cache(project, capsys):
+    assert suite_setup.main(["--profile", "toy", "--notebooks", "04", "05"]) == 0
+    rms = planned_rms(profile_jobs(TOY, "toy", root=project,
+                                   notebooks=["04_more_training", "05_rjs_alignment"]))
+    assert rms and all(rm.cached for rm in rms)
+    done = {p.parent.name for p in (project / "outputs" / "cache").glob("rm/*/DONE.json")}
+    assert {rm.key[:16] for rm in rms} == done
+    # what notebook 04 computes from its own parameters finds these entries
+    from morelib.experiments.suite import _train_key, rm_configs
+    from morelib.plan import notebook_values
+    from morelib.runs.hashing import config_hash
+
+    suite = suite_setup.suite_from_values(notebook_values(TOY, "04_more_training"), "toy")
+    keys = {config_hash(_train_key(c, suite.data, s))[:16]
+            for c, s in rm_configs(suite.base, suite.data).values() if c is not None}
+    assert keys <= done
+
+
+def test_dry_run_flags_what_does_not_fit_the_visible_gpus(project, monkeypatch, capsys):
+    llama = ModelShape("meta-llama/Llama-2-7b-hf", 6_738_415_616, 32, 4096, 11008)
+    monkeypatch.setattr(plan_report, "model_shape", lambda name: llama)
+    monkeypatch.setattr(plan_report, "visible_gpus", lambda: [("NVIDIA A100-SXM4-80GB", 80e9)])
+    assert suite_setup.main(["--profile", "toy", "--dry-run", "--notebooks", "04"]) == 1
+    out = capsys.readouterr().out
+    assert "problem: 04_more_training suite more: ~" in out and "> 80 GB" in out
+
+
+def test_launch_with_another_process_count_stops_before_training(project, monkeypatch, capsys):
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "1")  # a worker: prints no plan, still refuses
+    assert suite_setup.main(["--profile", "toy", "--notebooks", "04"]) == 2
+    assert "configured for world_size 1" in capsys.readouterr().out
+    assert not list((project / "outputs" / "cache").glob("rm/*/DONE.json"))
+
+
+def test_unknown_notebook_is_refused(project):
+    with pytest.raises(SystemExit):
+        suite_setup.main(["--profile", "toy", "--notebooks", "02"])
+
+
+def test_dry_run_flags_a_policy_sft_too_big_for_one_gpu(project, monkeypatch, capsys):
+    mistral = ModelShape("mistralai/Mistral-7B-Instruct-v0.2", 7_241_732_096, 32, 4096, 14336)
+    small = ModelShape("tiny-bert", 2_000_000, 2, 64, 128)
+    monkeypatch.setattr(plan_report, "model_shape",
+                        lambda name: mistral if name == "tiny-llama" else small)
+    monkeypatch.setattr(plan_report, "visible_gpus", lambda: [("NVIDIA H100 80GB HBM3", 80e9)])
+    profile = dict(TOY, **{"05_rjs_alignment": {"gold_factor": 2, "sft_lora_r": 0}})
+    (project / "params" / "toy.yaml").write_text(yaml.safe_dump(profile))
+    assert suite_setup.main(["--profile", "toy", "--dry-run", "--notebooks", "05"]) == 1
+    assert "problem: 05 policy SFT: ~146 GB > one GPU's 80 GB" in capsys.readouterr().out
+    profile["05_rjs_alignment"]["sft_lora_r"] = 16  # the paper profiles' setting: ~59 GB
+    (project / "params" / "toy.yaml").write_text(yaml.safe_dump(profile))
+    assert suite_setup.main(["--profile", "toy", "--dry-run", "--notebooks", "05"]) == 0
