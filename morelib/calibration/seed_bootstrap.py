@@ -134,6 +134,41 @@ def seed_pair_bootstrap(values, statistic: Statistic | None = None, *, n_boot: i
                                    n_pairs=sum(r.size for r in rows))
 
 
+def seed_pair_ece_table(margins_a, margins_b=None, labels=None, *, n_bins: int = 10,
+                        n_boot: int = 2000, seed: int = 0, metric: str = "ece"
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """(per-seed ECE or ECE(A) − ECE(B) [S], per-seed pair-bootstrap replicates [S, B]): the
+    first level of :func:`seed_pair_bootstrap_ece`. Tables of several test sets scored by the
+    same seeds may be averaged element-wise (independent pair resamples per test set) and
+    passed to :func:`combine_seed_replicates`.
+
+    Example:
+        >>> est, table = seed_pair_ece_table([[2.0, -1.0], [0.5, 0.5]], n_boot=4)
+        >>> table.shape, bool(np.allclose(est, [0.4251, 0.3775], atol=1e-4))
+        ((2, 4), True)
+    """
+    how = _check(n_boot, 0.95, metric)
+    a = per_seed_arrays(margins_a, "margins_a")
+    b = None if margins_b is None else per_seed_arrays(margins_b, "margins_b")
+    y = [None] * len(a) if labels is None else per_seed_arrays(labels, "labels")
+    if (b is not None and len(b) != len(a)) or len(y) != len(a):
+        raise ValueError("margins_a, margins_b and labels must have the same number of seeds")
+    rng = np.random.default_rng(seed)
+    table = np.empty((len(a), int(n_boot)))
+    per_seed = np.empty(len(a))
+    for s in range(len(a)):
+        mats = [_pair_matrices(a[s], y[s], n_bins)]
+        if b is not None:
+            if b[s].shape != a[s].shape:
+                raise ValueError(f"seed {s}: margins_a and margins_b score different pairs")
+            mats.append(_pair_matrices(b[s], y[s], n_bins))
+        est = [float(reduce_bins(c.sum(0), g.sum(0), how)) for g, c in mats]
+        reps = _replicates(mats, int(n_boot), int(rng.integers(2**32)), how)
+        per_seed[s] = est[0] - (est[1] if b is not None else 0.0)
+        table[s] = reps[0] - (reps[1] if b is not None else 0.0)
+    return per_seed, table
+
+
 def seed_pair_bootstrap_ece(margins_a, margins_b=None, labels=None, *, n_bins: int = 10,
                             n_boot: int = 2000, ci: float = 0.95, seed: int = 0,
                             metric: str = "ece") -> SeedPairBootstrapResult:
@@ -153,27 +188,14 @@ def seed_pair_bootstrap_ece(margins_a, margins_b=None, labels=None, *, n_bins: i
         >>> bool(res.high < 0 and res.p_value < 0.01), res.n_seeds
         (True, 6)
     """
-    how = _check(n_boot, ci, metric)
-    a = per_seed_arrays(margins_a, "margins_a")
-    b = None if margins_b is None else per_seed_arrays(margins_b, "margins_b")
-    y = [None] * len(a) if labels is None else per_seed_arrays(labels, "labels")
-    if (b is not None and len(b) != len(a)) or len(y) != len(a):
-        raise ValueError("margins_a, margins_b and labels must have the same number of seeds")
+    _check(n_boot, ci, metric)
     rng = np.random.default_rng(seed)
-    table = np.empty((len(a), int(n_boot)))
-    per_seed = np.empty(len(a))
-    for s in range(len(a)):
-        mats = [_pair_matrices(a[s], y[s], n_bins)]
-        if b is not None:
-            if b[s].shape != a[s].shape:
-                raise ValueError(f"seed {s}: margins_a and margins_b score different pairs")
-            mats.append(_pair_matrices(b[s], y[s], n_bins))
-        est = [float(reduce_bins(c.sum(0), g.sum(0), how)) for g, c in mats]
-        reps = _replicates(mats, int(n_boot), int(rng.integers(2**32)), how)
-        per_seed[s] = est[0] - (est[1] if b is not None else 0.0)
-        table[s] = reps[0] - (reps[1] if b is not None else 0.0)
+    per_seed, table = seed_pair_ece_table(margins_a, margins_b, labels, n_bins=n_bins,
+                                          n_boot=n_boot, seed=int(rng.integers(2**32)),
+                                          metric=metric)
+    n_pairs = sum(v.size for v in per_seed_arrays(margins_a, "margins_a"))
     return combine_seed_replicates(per_seed, table, ci=ci, seed=int(rng.integers(2**32)),
-                                   n_pairs=sum(v.size for v in a))
+                                   n_pairs=n_pairs)
 
 
 def two_level_variance(values) -> float:
@@ -192,4 +214,5 @@ def two_level_variance(values) -> float:
 
 __all__: Sequence[str] = ("SeedPairBootstrapResult", "combine_seed_replicates",
                           "per_seed_arrays", "seed_pair_bootstrap", "seed_pair_bootstrap_ece",
+                          "seed_pair_ece_table",
                           "two_level_variance")
