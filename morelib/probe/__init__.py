@@ -8,7 +8,10 @@ of seeds into seconds of CPU time, exactly equal, step for step, to
 :func:`morelib.training.train_reward_model` with ``freeze_backbone=True`` on the same batches.
 
 * :mod:`~morelib.probe.features`: the feature store (content-keyed, verified on load);
-* :mod:`~morelib.probe.heads`: vectorised head training (subset, order, init per seed).
+* :mod:`~morelib.probe.heads`: vectorised head training (subset, order, init per seed);
+* :mod:`~morelib.probe.split`: prompt-disjoint splits of real sources;
+* :mod:`~morelib.probe.real_sources`: the real sources under ``MORELIB_DATA_DIR``;
+* :mod:`~morelib.probe.study`: MORE vs MultiTask over many seeds, as claim C6 rows.
 
 Example:
     >>> import torch
@@ -22,6 +25,10 @@ Example:
 
 from morelib.probe.features import FeatureCacheError, FeatureStore, text_key
 from morelib.probe.heads import ProbeRun, head_init, seed_batches, train_probe_heads
+from morelib.probe.real_sources import real_probe_sources
+from morelib.probe.split import prompt_disjoint_split, prompt_key
+from morelib.probe.study import ProbeStudy, run_probe_study
 
-__all__ = ["FeatureCacheError", "FeatureStore", "ProbeRun", "head_init", "seed_batches",
-           "text_key", "train_probe_heads"]
+__all__ = ["FeatureCacheError", "FeatureStore", "ProbeRun", "ProbeStudy", "head_init",
+           "prompt_disjoint_split", "prompt_key", "real_probe_sources", "run_probe_study",
+           "seed_batches", "text_key", "train_probe_heads"]

@@ -89,11 +89,11 @@ def head_init(seed: int, hidden: int, init_std: float = 0.02) -> torch.Tensor:
 
 
 def seed_batches(strategy: str, source_index: np.ndarray, n_sources: int, seed: int,
-                 groups_per_batch: int, pairs_per_source: int | None = None
+                 groups_per_batch: int, subset_per_source: int | None = None
                  ) -> tuple[np.ndarray, np.ndarray]:
     """(micro-batches [M, G·K] of pair indices, training subset) for one seed.
 
-    The subset takes ``pairs_per_source`` pairs of each source without replacement (all of the
+    The subset takes ``subset_per_source`` pairs of each source without replacement (all of the
     smallest source's size when ``None``), seeded. MORE: groups of one pair per source (source
     order within a group, like :class:`~morelib.training.collator.PairCollator` flattens
     them), shuffled, ``groups_per_batch`` per micro-batch; other strategies: the subset
@@ -111,9 +111,9 @@ def seed_batches(strategy: str, source_index: np.ndarray, n_sources: int, seed: 
     pools = [np.flatnonzero(source_index == i) for i in range(n_sources)]
     if any(p.size == 0 for p in pools):
         raise ValueError("every source needs at least one training pair")
-    n = min(p.size for p in pools) if pairs_per_source is None else int(pairs_per_source)
+    n = min(p.size for p in pools) if subset_per_source is None else int(subset_per_source)
     if n > min(p.size for p in pools):
-        raise ValueError(f"pairs_per_source={n} but the smallest source has "
+        raise ValueError(f"subset_per_source={n} but the smallest source has "
                          f"{min(p.size for p in pools)} pairs")
     chosen = [rng.choice(p, size=n, replace=False) for p in pools]
     per_batch = groups_per_batch * n_sources
@@ -165,7 +165,7 @@ def _weightings(config: Any, seeds: Sequence[int], sizes: Sequence[int]) -> list
 def train_probe_heads(config: Any, features_chosen: torch.Tensor,
                       features_rejected: torch.Tensor, source_index: torch.Tensor,
                       seeds: Sequence[int], *, batches: torch.Tensor | None = None,
-                      pairs_per_source: int | None = None,
+                      subset_per_source: int | None = None,
                       init: torch.Tensor | None = None) -> ProbeRun:
     """Train ``len(seeds)`` head-only RMs on cached features (see the module docstring).
 
@@ -177,7 +177,7 @@ def train_probe_heads(config: Any, features_chosen: torch.Tensor,
             (:func:`head_init`) and MORE EMA seed.
         batches: optional [S, M, B] pair indices per seed and micro-step (e.g. a Trainer run's
             batches), replacing :func:`seed_batches`.
-        pairs_per_source: training subset size per source and seed (default: all of the
+        subset_per_source: training subset size per source and seed (default: all of the
             smallest source).
         init: optional [S, h] initial heads.
     """
@@ -190,7 +190,7 @@ def train_probe_heads(config: Any, features_chosen: torch.Tensor,
         raise ValueError("features_chosen, features_rejected must be [N, h], source_index [N]")
     if batches is None:
         made = [seed_batches(config.strategy, src.numpy(), K, s,
-                             config.groups_per_device_batch, pairs_per_source) for s in seeds]
+                             config.groups_per_device_batch, subset_per_source) for s in seeds]
         batches = torch.as_tensor(np.stack([b for b, _ in made]))
         subset = torch.as_tensor(np.stack([t for _, t in made]))
     else:
