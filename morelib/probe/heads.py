@@ -176,7 +176,9 @@ def train_probe_heads(config: Any, features_chosen: torch.Tensor,
         seeds: one RM per seed: its subset, data order (:func:`seed_batches`), head init
             (:func:`head_init`) and MORE EMA seed.
         batches: optional [S, M, B] pair indices per seed and micro-step (e.g. a Trainer run's
-            batches), replacing :func:`seed_batches`.
+            batches), replacing :func:`seed_batches`. Runs longer than M micro-steps (more
+            than one epoch, or ``max_steps`` beyond it) go through the same order again, where
+            the Trainer would reshuffle.
         subset_per_source: training subset size per source and seed (default: all of the
             smallest source).
         init: optional [S, h] initial heads.
