@@ -50,12 +50,14 @@ class SettingError(ValueError):
         super().__init__(f"{name}: {problem}")
 
 
-def setting(help: str, default: Any = dataclasses.MISSING, *, cache_key: bool = True,
+def setting(help: str, default: Any = dataclasses.MISSING, *, cache_key: bool | str = True,
             choices: Sequence[Any] | None = None, at_least: float | None = None,
             above: float | None = None, at_most: float | None = None,
             below: float | None = None, **kw: Any) -> Any:
     """A dataclass field with help text, ``cache_key`` (``False``: bookkeeping that does not
-    change the result, kept out of run-cache hashes) and an optional range."""
+    change the result, kept out of run-cache hashes; ``"unless_default"``: hashed only when set
+    to another value than its default, so adding such a field keeps every existing hash) and an
+    optional range."""
     bounds = {"choices": tuple(choices) if choices is not None else None, "at_least": at_least,
               "above": above, "at_most": at_most, "below": below}
     metadata = {"help": help, "cache_key": cache_key,

@@ -11,12 +11,16 @@ entries in 10 equal-width, right-closed bins (a value on an edge goes to the low
 
 Modules: ``binned`` (ECE, top-label ECE, ACE, MCE, ECE vs truth, generic calibration_error),
 ``scores`` (accuracy, ties, Brier, NLL, errors vs truth), ``summary`` (all of them in one dict),
-``bootstrap`` (percentile intervals, paired test), ``temperature`` (post-hoc scaling),
+``bootstrap`` (percentile intervals, paired test), ``seed_bootstrap`` (two-level: seeds,
+then pairs), ``noise_floor`` (the ECE a calibrated RM
+scores on these margins), ``temperature`` (post-hoc scaling),
 ``reliability`` (tables and diagrams).
 """
 
 from .binned import ace, calibration_error, ece, ece_against_truth, mce, top_label_ece
 from .bootstrap import BootstrapResult, PairedBootstrapResult, bootstrap_ece, paired_bootstrap_ece
+from .noise_floor import NoiseFloor, ece_noise_floor
+from .seed_bootstrap import SeedPairBootstrapResult, seed_pair_bootstrap, seed_pair_bootstrap_ece
 from .reliability import reliability_diagram, reliability_table
 from .scores import (
     accuracy,
@@ -32,7 +36,9 @@ from .temperature import apply_temperature, fit_temperature
 
 __all__ = [
     "BootstrapResult",
+    "NoiseFloor",
     "PairedBootstrapResult",
+    "SeedPairBootstrapResult",
     "accuracy",
     "ace",
     "apply_temperature",
@@ -42,6 +48,7 @@ __all__ = [
     "calibration_summary",
     "ece",
     "ece_against_truth",
+    "ece_noise_floor",
     "fit_temperature",
     "mae_against_truth",
     "mce",
@@ -50,6 +57,8 @@ __all__ = [
     "nll",
     "paired_bootstrap_ece",
     "reliability_diagram",
+    "seed_pair_bootstrap",
+    "seed_pair_bootstrap_ece",
     "reliability_table",
     "strict_accuracy",
     "top_label_ece",

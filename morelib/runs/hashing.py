@@ -23,7 +23,7 @@ def canonical(obj: Any, where: str = "config") -> Any:
     """``obj`` as plain JSON data with one spelling per value (the input of :func:`config_hash`).
 
     Dataclasses become dicts of their fields (a field with ``metadata={"cache_key": False}`` is
-    left out), tuples and lists become lists, sets sorted lists, paths POSIX strings, enums their
+    left out, one with ``"unless_default"`` too while it holds its default), tuples and lists become lists, sets sorted lists, paths POSIX strings, enums their
     value, numpy scalars and arrays Python numbers and lists. An integral float is the int
     (``1.0`` hashes as ``1``), ``-0.0`` is ``0``; NaN and infinities get a tagged spelling.
     Anything else (functions, models, open files) is refused with where it sits.
@@ -52,7 +52,7 @@ def canonical(obj: Any, where: str = "config") -> Any:
         return obj.as_posix()
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {f.name: canonical(getattr(obj, f.name), f"{where}.{f.name}")
-                for f in dataclasses.fields(obj) if f.metadata.get("cache_key", True)}
+                for f in dataclasses.fields(obj) if _hashed(obj, f)}
     if isinstance(obj, Mapping):
         bad = [k for k in obj if not isinstance(k, str)]
         if bad:
@@ -64,6 +64,15 @@ def canonical(obj: Any, where: str = "config") -> Any:
         return sorted((canonical(v, f"{where}{{}}") for v in obj), key=_dumps)
     raise TypeError(f"config_hash: cannot hash {where} of type {type(obj).__name__} (use "
                     "dataclasses, dicts, lists, str, numbers, bool, None, paths or enums)")
+
+
+def _hashed(obj: Any, f: dataclasses.Field) -> bool:
+    """Whether field ``f`` of ``obj`` enters the hash: ``cache_key`` True, or
+    ``"unless_default"`` and the value differs from the field's default."""
+    key = f.metadata.get("cache_key", True)
+    if key == "unless_default":
+        return f.default is dataclasses.MISSING or getattr(obj, f.name) != f.default
+    return bool(key)
 
 
 def _dumps(obj: Any) -> str:

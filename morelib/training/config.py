@@ -78,6 +78,11 @@ class RMTrainingConfig:
     trainable_top_layers: int = setting(
         "if > 0, freeze all but the top N transformer layers (cheap partial fine-tuning)", 0,
         at_least=0)
+    freeze_backbone: bool = setting(
+        "train the reward head only (every backbone weight frozen): a linear probe on the "
+        "backbone's last-token features; with it the head gradients MORE uses are the whole "
+        "gradient (see morelib.probe for a fast exact twin of this regime)", False,
+        cache_key="unless_default")
     prefix_cache: bool = setting(
         "with trainable_top_layers: cache the frozen layers' outputs per text and run only the "
         "top layers (shared by every RM on the same backbone; frozen-layer dropout is off)",
@@ -114,6 +119,9 @@ class RMTrainingConfig:
             self.report_to = () if self.report_to == "none" else (self.report_to,)
         check_settings(self)
         self.strategy = STRATEGY_ALIASES.get(self.strategy, self.strategy)
+        if self.freeze_backbone and (self.trainable_top_layers > 0 or self.lora_r > 0):
+            raise SettingError("freeze_backbone", "freezes every backbone weight: it excludes "
+                               "trainable_top_layers and LoRA")
         if self.prefix_cache and (self.trainable_top_layers < 1 or self.lora_r > 0):
             raise SettingError("prefix_cache", "needs trainable_top_layers >= 1 and no LoRA")
 

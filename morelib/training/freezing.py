@@ -47,3 +47,19 @@ def freeze_lower_layers(model: torch.nn.Module, trainable_top_layers: int) -> No
         param.requires_grad = id(param) in keep or is_final_norm
     for param in model.head.parameters():
         param.requires_grad = True
+
+
+def freeze_backbone(model: torch.nn.Module) -> None:
+    """Freeze every backbone parameter; only the head trains (a linear probe on the features).
+
+    Example:
+        >>> from morelib.models import RewardModel
+        >>> rm = RewardModel.from_name("tiny-llama")
+        >>> freeze_backbone(rm)
+        >>> [n for n, p in rm.named_parameters() if p.requires_grad]
+        ['head.weight']
+    """
+    for param in model.backbone.parameters():
+        param.requires_grad = False
+    for param in model.head.parameters():
+        param.requires_grad = True

@@ -37,7 +37,7 @@ from morelib.models import RewardModel, apply_lora, load_tokenizer, save_reward_
 from morelib.models.prefix_cache import enable_prefix_cache
 from morelib.models.prefix_store import shared_prefix_cache
 from morelib.training.collator import PairCollator
-from morelib.training.freezing import freeze_lower_layers
+from morelib.training.freezing import freeze_backbone, freeze_lower_layers
 from morelib.training.config import RMTrainingConfig
 from morelib.training.launch import check_launch
 from morelib.training.trainer import DeadRewardModelWarning, RewardTrainer, dead_rm_warning
@@ -165,6 +165,8 @@ def build_reward_model(config: RMTrainingConfig) -> RewardModel:
     if config.lora_r > 0:
         model = apply_lora(model, r=config.lora_r, alpha=config.lora_alpha,
                            dropout=config.lora_dropout)
+    elif config.freeze_backbone:
+        freeze_backbone(model)
     elif config.trainable_top_layers > 0:
         freeze_lower_layers(model, config.trainable_top_layers)
         if config.prefix_cache:

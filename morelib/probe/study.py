@@ -1,0 +1,178 @@
+"""A powered MORE-vs-MultiTask study in the probe regime, scored as claim C6 rows.
+
+:func:`run_probe_study` splits real sources by prompt (:mod:`morelib.probe.split`), takes
+frozen features from a :class:`~morelib.probe.FeatureStore`, and for each number G of pairs
+per source per batch trains ``n_seeds`` MORE and ``n_seeds`` MultiTask heads
+(:func:`~morelib.probe.train_probe_heads`). Seed s of both schemes shares its training subset
+and head init (the data order differs only by the layout each scheme needs: one pair per
+source per group for MORE, a uniform mix of as many pairs for MultiTask), and both take the
+same number of steps on batches of G·K pairs.
+
+C6's metric is the H&H ECE difference, MORE − MultiTask, where a seed's H&H ECE is the mean of
+its ECE on the helpful and harmless test pairs. Its interval is the two-level bootstrap of
+:mod:`morelib.calibration.seed_bootstrap` (seeds, then pairs within each test set), so it
+carries seed and test-pair variance; the noise floor of each test set
+(:func:`morelib.calibration.ece_noise_floor`, on MultiTask's margins) is returned beside it.
+
+Example (synthetic features standing in for a backbone's):
+    >>> import torch
+    >>> from morelib.data import LoadedSource, PreferencePair as P
+    >>> names = ("helpful", "harmless", "webgpt")
+    >>> srcs = [LoadedSource(n, [P(f"Human: {n} {i}\\n\\nAssistant:", f" good {i}", f" bad {i}",
+    ...                            n, f"{n}{i}") for i in range(60)]) for n in names]
+    >>> study = run_probe_study(_ToyStore(), srcs, n_seeds=3, pairs_per_source=(1, 4),
+    ...                         n_boot=200)
+    >>> [(r.claim, r.track, r.n_seeds) for r in study.rows]
+    [('C6', 'real probe', 3), ('C6', 'real probe', 3)]
+    >>> sorted(study.per_seed.strategy.unique()), len(study.per_seed)
+    (['mean', 'more'], 24)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import zlib
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+
+from morelib.calibration import accuracy, ece, ece_noise_floor
+from morelib.calibration.noise_floor import NoiseFloor
+from morelib.calibration.seed_bootstrap import combine_seed_replicates, seed_pair_ece_table
+from morelib.claims import ClaimResult
+from morelib.data import LoadedSource
+from morelib.probe.heads import train_probe_heads
+from morelib.probe.split import prompt_disjoint_split
+
+HH = ("helpful", "harmless")
+
+
+@dataclass
+class ProbeStudy:
+    """What :func:`run_probe_study` measured.
+
+    ``rows``: one C6 :class:`~morelib.claims.ClaimResult` per G; ``summary``: per G the C6
+    estimate, interval, p-value, the accuracy difference and MORE's λ tilt; ``per_seed``: ECE
+    and accuracy per (G, strategy, seed, test set); ``noise_floor``: per test set;
+    ``sizes``: training and test pairs per source."""
+
+    rows: list[ClaimResult]
+    summary: pd.DataFrame
+    per_seed: pd.DataFrame
+    noise_floor: dict[str, NoiseFloor] = field(default_factory=dict)
+    sizes: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+
+def default_config(model: str, n_sources: int, max_length: int) -> Any:
+    """The probe's training settings: AdamW at 1e-3 (a linear head, not a fine-tuned
+    backbone), one epoch over each seed's subset, no accumulation or warm-up, MORE as in the
+    paper (α = 0.99, l2 normalisation), clipping 1.0."""
+    from morelib.training import RMTrainingConfig
+
+    return RMTrainingConfig(model=model, n_sources=n_sources, learning_rate=1e-3,
+                            gradient_accumulation_steps=1, num_train_epochs=1.0,
+                            max_length=max_length, freeze_backbone=True)
+
+
+def _features(store: Any, pairs: Sequence[Any]) -> tuple[torch.Tensor, torch.Tensor]:
+    return store.pair_features(pairs)
+
+
+def run_probe_study(store: Any, sources: Sequence[LoadedSource], *, n_seeds: int = 10,
+                    pairs_per_source: Sequence[int] = (1, 4, 16),
+                    train_fraction: float = 0.8, test_fraction: float = 0.2,
+                    split_seed: int = 0, config: Any = None, n_boot: int = 2000,
+                    hh_tests: Sequence[str] = HH, track: str = "real probe",
+                    seed: int = 0) -> ProbeStudy:
+    """MORE vs MultiTask over ``n_seeds`` seeds for each G in ``pairs_per_source``.
+
+    Args:
+        store: a :class:`~morelib.probe.FeatureStore` (or anything with ``pair_features``,
+            ``name`` and ``max_length``).
+        sources: the training sources (all of them, e.g.
+            :func:`~morelib.probe.real_sources.real_probe_sources`); those named in
+            ``hh_tests`` are tested.
+        train_fraction: each seed's training subset, per source, as a share of the smallest
+            source's training pairs (drawn per seed without replacement).
+        test_fraction, split_seed: the prompt-disjoint split.
+        config: an :class:`~morelib.training.RMTrainingConfig` (default :func:`default_config`);
+            its ``strategy`` and ``groups_per_device_batch`` are set here.
+        n_boot, seed: the two-level bootstrap.
+    """
+    names = [s.name for s in sources]
+    missing = [t for t in hh_tests if t not in names]
+    if missing:
+        raise ValueError(f"test sources {missing} are not among the sources {names}")
+    train, tests = prompt_disjoint_split(sources, test_fraction, split_seed)
+    K = len(train)
+    base = config or default_config(store.name, K, store.max_length)
+    base = dataclasses.replace(base, n_sources=K)
+    pairs = [p for s in train for p in s.pairs]
+    src = torch.tensor([k for k, s in enumerate(train) for _ in s.pairs])
+    zc, zr = _features(store, pairs)
+    test_z = {t: _features(store, tests[t]) for t in hh_tests}
+    n_sub = max(1, int(train_fraction * min(len(s) for s in train)))
+    seeds = list(range(n_seeds))
+
+    rows, summary, records = [], [], []
+    floors: dict[str, NoiseFloor] = {}
+    for g in pairs_per_source:
+        margins = {}
+        lam_tilt = float("nan")
+        for strategy in ("more", "mean"):
+            cfg = dataclasses.replace(base, strategy=strategy, groups_per_device_batch=int(g))
+            run = train_probe_heads(cfg, zc, zr, src, seeds, subset_per_source=n_sub)
+            margins[strategy] = {t: run.margins(*test_z[t]).numpy() for t in hh_tests}
+            if strategy == "more":
+                lam_tilt = float((run.lambdas - 1.0 / K).abs().amax(-1).mean())
+            for t in hh_tests:
+                for s, m in zip(seeds, margins[strategy][t]):
+                    records.append({"pairs_per_source": int(g), "strategy": strategy,
+                                    "seed": s, "test": t, "ece": ece(m),
+                                    "accuracy": accuracy(m)})
+        for t in hh_tests:
+            if t not in floors:
+                floors[t] = ece_noise_floor(margins["mean"][t].mean(0), n_draws=500, seed=seed)
+        parts = [seed_pair_ece_table(margins["more"][t], margins["mean"][t], n_boot=n_boot,
+                                     seed=seed + 17 * i) for i, t in enumerate(hh_tests)]
+        per_seed = np.mean([p[0] for p in parts], axis=0)
+        table = np.mean([p[1] for p in parts], axis=0)
+        n_pairs = sum(len(tests[t]) for t in hh_tests)
+        res = combine_seed_replicates(per_seed, table, seed=seed + 1, n_pairs=n_pairs)
+        metric = f"H&H ECE, MORE − MultiTask ({g} pair(s) per source per batch)"
+        rows.append(ClaimResult.from_interval(
+            claim="C6", track=track, metric=metric, estimate=res.estimate, ci_low=res.low,
+            ci_high=res.high, n_seeds=n_seeds, n_pairs=n_pairs))
+        frame = pd.DataFrame(records)
+        here = frame[frame.pairs_per_source == int(g)]
+        acc = here.groupby("strategy").accuracy.mean()
+        hh_ece = here.groupby("strategy").ece.mean()
+        summary.append({"pairs_per_source": int(g), "estimate": res.estimate, "ci_low": res.low,
+                        "ci_high": res.high, "p_value": res.p_value,
+                        "verdict": rows[-1].verdict, "ece_more": hh_ece["more"],
+                        "ece_multitask": hh_ece["mean"],
+                        "accuracy_more": acc["more"], "accuracy_multitask": acc["mean"],
+                        "lambda_tilt": lam_tilt})
+    sizes = {s.name: (len(s), len(tests[s.name])) for s in train}
+    return ProbeStudy(rows, pd.DataFrame(summary), pd.DataFrame(records), floors, sizes)
+
+
+class _ToyStore:
+    """A stand-in store for the example: features from a hash of each text (no model)."""
+
+    name, max_length = "toy", 16
+
+    def pair_features(self, pairs):
+        def feats(texts):
+            out = []
+            for text in texts:
+                g = torch.Generator().manual_seed(zlib.crc32(text.encode()))
+                good = 1.5 if "good" in text else 0.0
+                out.append(torch.randn(8, generator=g) + good)
+            return torch.stack(out)
+
+        return (feats([p.prompt + p.chosen for p in pairs]),
+                feats([p.prompt + p.rejected for p in pairs]))

@@ -1,0 +1,88 @@
+"""The probe study: prompt-disjoint splits (synthetic and real), and C6 rows whose numbers
+follow from the per-seed ECEs recomputed here."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from morelib.calibration import ece
+from morelib.data import LoadedSource, PreferencePair
+from morelib.probe import prompt_disjoint_split, prompt_key, real_probe_sources, run_probe_study
+from morelib.probe.study import _ToyStore
+from morelib.settings import data_dir
+
+
+def toy_sources(n: int = 60) -> list[LoadedSource]:
+    return [LoadedSource(name, [PreferencePair(f"Human: {name} {i % 20}\n\nAssistant: x\n\n"
+                                               f"Human: turn {i}\n\nAssistant:",
+                                               f" good {i}", f" bad {i}", name, f"{name}{i}")
+                                for i in range(n)])
+            for name in ("helpful", "harmless", "webgpt")]
+
+
+def test_split_keeps_every_prompt_key_on_one_side_across_sources() -> None:
+    shared = [LoadedSource(n, [PreferencePair(f"Human: q{i}\n\nAssistant:", " a", " b", n, str(i))
+                               for i in range(200)]) for n in ("a", "b")]
+    train, tests = prompt_disjoint_split(shared, 0.3, seed=1)
+    train_keys = {prompt_key(p.prompt) for s in train for p in s.pairs}
+    test_keys = {prompt_key(p.prompt) for t in tests.values() for p in t}
+    assert train_keys.isdisjoint(test_keys)
+    assert {p.id for p in tests["a"]} == {p.id for p in tests["b"]}  # same prompt, same side
+    assert 0.2 < len(tests["a"]) / 200 < 0.4
+    with pytest.raises(ValueError, match="test_fraction"):
+        prompt_disjoint_split(shared, 1.0)
+
+
+@pytest.mark.skipif(data_dir() is None, reason="MORELIB_DATA_DIR not set")
+def test_real_sources_split_by_prompt() -> None:
+    sources = real_probe_sources(data_dir())
+    train, tests = prompt_disjoint_split(sources, 0.2)
+    for s in train:
+        keys = {prompt_key(p.prompt) for p in s.pairs}
+        for t in tests.values():
+            assert keys.isdisjoint(prompt_key(p.prompt) for p in t)
+        assert 0.1 < len(tests[s.name]) / (len(s) + len(tests[s.name])) < 0.3
+
+
+def test_c6_rows_follow_from_the_per_seed_eces() -> None:
+    study = run_probe_study(_ToyStore(), toy_sources(), n_seeds=4, pairs_per_source=(1, 4),
+                            n_boot=300)
+    frame = study.per_seed
+    for row, (_, summary) in zip(study.rows, study.summary.iterrows()):
+        here = frame[frame.pairs_per_source == summary.pairs_per_source]
+        wide = here.pivot_table(index=["seed", "test"], columns="strategy", values="ece")
+        per_seed = (wide["more"] - wide["mean"]).groupby("seed").mean()
+        assert row.estimate == pytest.approx(per_seed.mean(), abs=1e-12)
+        assert row.ci_low <= row.estimate <= row.ci_high
+        assert row.n_pairs == study.sizes["helpful"][1] + study.sizes["harmless"][1]
+        assert row.verdict in ("reproduced", "not reproduced", "inconclusive")
+        assert row.metric.endswith(f"({summary.pairs_per_source} pair(s) per source per batch)")
+    assert set(study.noise_floor) == {"helpful", "harmless"}
+    assert frame.accuracy.mean() > 0.6   # the toy heads learned "good" > "bad"
+
+
+def test_per_seed_ece_is_the_ece_of_each_heads_margins() -> None:
+    sources = toy_sources()
+    store = _ToyStore()
+    study = run_probe_study(store, sources, n_seeds=2, pairs_per_source=(2,), n_boot=100)
+    train, tests = prompt_disjoint_split(sources, 0.2, 0)
+    from morelib.probe import train_probe_heads
+    from morelib.probe.study import default_config
+    import dataclasses
+    cfg = dataclasses.replace(default_config("toy", 3, 16), strategy="more",
+                              groups_per_device_batch=2)
+    pairs = [p for s in train for p in s.pairs]
+    src = torch.tensor([k for k, s in enumerate(train) for _ in s.pairs])
+    zc, zr = store.pair_features(pairs)
+    n_sub = int(0.8 * min(len(s) for s in train))
+    run = train_probe_heads(cfg, zc, zr, src, [0, 1], subset_per_source=n_sub)
+    m = run.margins(*store.pair_features(tests["harmless"])).numpy()
+    got = study.per_seed.query("strategy == 'more' and test == 'harmless'").sort_values("seed")
+    assert np.allclose(got.ece, [ece(row) for row in m])
+
+
+def test_unknown_test_source_is_refused() -> None:
+    with pytest.raises(ValueError, match="not among"):
+        run_probe_study(_ToyStore(), toy_sources()[2:], n_seeds=2)
