@@ -117,13 +117,8 @@ def conversational_texts(record: Any, columns: Mapping[str, str], origin: Any, w
         while (shared < min(len(chosen), len(rejected))
                and chosen[shared] == rejected[shared]):
             shared += 1
+        # identical or prompt-less pairs are dropped by _checked, on the rendered texts
         prompt, chosen, rejected = chosen[:shared], chosen[shared:], rejected[shared:]
-        if chosen == rejected:
-            dropped.drop(DROP_IDENTICAL)
-            return None
-        if not prompt:
-            dropped.drop(DROP_NO_PROMPT)
-            return None
     else:
         prompt = read_messages(record, columns["prompt"], origin, where)
     return _checked(*render_pair(prompt, chosen, rejected), dropped, {})

@@ -76,11 +76,8 @@ def portable_tokenizer(tokenizer: Any, max_length: int) -> Any:
     tok.model_max_length = max_length
     tok.init_kwargs.update(split_special_tokens=True, truncation_side="left",
                            padding_side="right", model_max_length=max_length)
-    mismatch = first_mismatch(tok, tokenizer, PROBE_TEXTS, max_length)
-    if mismatch is not None:
-        raise ValueError(f"cannot make the {type(tokenizer).__name__} add the RM's special "
-                         f"tokens: tok({mismatch[0]!r}) gives {mismatch[1]}, the RM encodes "
-                         f"{mismatch[2]}")
+    _refuse_mismatch(tok, tokenizer, max_length, f"cannot make the {type(tokenizer).__name__} "
+                     "add the RM's special tokens")
     return tok
 
 
@@ -108,12 +105,16 @@ def save_portable_tokenizer(tokenizer: Any, path: str | Path, max_length: int) -
         config["tokenizer_class"] = "TokenizersBackend"
         config_file.write_text(json.dumps(config, indent=2) + "\n")
         reloaded = AutoTokenizer.from_pretrained(path)
-    mismatch = first_mismatch(reloaded, tokenizer, PROBE_TEXTS, max_length)
-    if mismatch is not None:
-        raise ValueError(f"{path}: the saved {type(tokenizer).__name__} reloads with other "
-                         f"special tokens: tok({mismatch[0]!r}) gives {mismatch[1]}, the RM "
-                         f"encodes {mismatch[2]}")
+    _refuse_mismatch(reloaded, tokenizer, max_length, f"{path}: the saved "
+                     f"{type(tokenizer).__name__} reloads with other special tokens")
     return reloaded
+
+
+def _refuse_mismatch(plain: Any, rm_tokenizer: Any, max_length: int, problem: str) -> None:
+    mismatch = first_mismatch(plain, rm_tokenizer, PROBE_TEXTS, max_length)
+    if mismatch is not None:
+        raise ValueError(f"{problem}: tok({mismatch[0]!r}) gives {mismatch[1]}, the RM encodes "
+                         f"{mismatch[2]}")
 
 
 def first_mismatch(plain: Any, rm_tokenizer: Any, texts: Sequence[str], max_length: int
