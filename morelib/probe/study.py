@@ -10,7 +10,8 @@ same number of steps on batches of G·K pairs.
 
 C6's metric is the H&H ECE difference, MORE − MultiTask, where a seed's H&H ECE is the mean of
 its ECE on the helpful and harmless test pairs. Its interval is the two-level bootstrap of
-:mod:`morelib.calibration.seed_bootstrap` (seeds, then pairs within each test set), so it
+:mod:`morelib.calibration.seed_bootstrap` in its crossed design (every seed scores the same
+test pairs: a replicate resamples seeds, and each test set's pairs once for all seeds), so it
 carries seed and test-pair variance; the noise floor of each test set
 (:func:`morelib.calibration.ece_noise_floor`, on MultiTask's margins) is returned beside it.
 
@@ -136,12 +137,15 @@ def run_probe_study(store: Any, sources: Sequence[LoadedSource], *, n_seeds: int
         for t in hh_tests:
             if t not in floors:
                 floors[t] = ece_noise_floor(margins["mean"][t].mean(0), n_draws=500, seed=seed)
+        # crossed: every seed scores the same test pairs, so a replicate resamples them once
         parts = [seed_pair_ece_table(margins["more"][t], margins["mean"][t], n_boot=n_boot,
-                                     seed=seed + 17 * i) for i, t in enumerate(hh_tests)]
+                                     seed=seed + 17 * i, design="crossed")
+                 for i, t in enumerate(hh_tests)]
         per_seed = np.mean([p[0] for p in parts], axis=0)
         table = np.mean([p[1] for p in parts], axis=0)
         n_pairs = sum(len(tests[t]) for t in hh_tests)
-        res = combine_seed_replicates(per_seed, table, seed=seed + 1, n_pairs=n_pairs)
+        res = combine_seed_replicates(per_seed, table, seed=seed + 1, n_pairs=n_pairs,
+                                      crossed=True)
         metric = f"H&H ECE, MORE − MultiTask ({g} pair(s) per source per batch)"
         rows.append(ClaimResult.from_interval(
             claim="C6", track=track, metric=metric, estimate=res.estimate, ci_low=res.low,
