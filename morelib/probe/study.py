@@ -56,8 +56,11 @@ class ProbeStudy:
     """What :func:`run_probe_study` measured.
 
     ``rows``: one C6 :class:`~morelib.claims.ClaimResult` per G; ``summary``: per G the C6
-    estimate, interval, p-value, the accuracy difference and MORE's λ tilt; ``per_seed``: ECE
-    and accuracy per (G, strategy, seed, test set); ``noise_floor``: per test set;
+    estimate, interval, p-value and verdict, mean H&H ECE and accuracy per scheme, MORE's λ
+    tilt (mean over seeds and steps of max_i |λ_i − 1/K|), optimiser steps, and
+    ``noise_floor_hh`` (the mean ECE calibrated RMs with MultiTask's margins would score, over
+    seeds and H&H tests); ``per_seed``: ECE and accuracy per (G, strategy, seed, test set);
+    ``noise_floor``: per H&H test set, the floor of seed 0's MultiTask RM at the first G;
     ``sizes``: training and test pairs per source."""
 
     rows: list[ClaimResult]
@@ -129,14 +132,17 @@ def run_probe_study(store: Any, sources: Sequence[LoadedSource], *, n_seeds: int
             margins[strategy] = {t: run.margins(*test_z[t]).numpy() for t in hh_tests}
             if strategy == "more":
                 lam_tilt = float((run.lambdas - 1.0 / K).abs().amax(-1).mean())
+            steps = run.lambdas.shape[1] // cfg.gradient_accumulation_steps
             for t in hh_tests:
                 for s, m in zip(seeds, margins[strategy][t]):
                     records.append({"pairs_per_source": int(g), "strategy": strategy,
                                     "seed": s, "test": t, "ece": ece(m),
                                     "accuracy": accuracy(m)})
+        # the ECE a calibrated RM with MultiTask's margins would score, per seed and test set
+        floor_means = [ece_noise_floor(m, n_draws=200, seed=seed).mean
+                       for t in hh_tests for m in margins["mean"][t]]
         for t in hh_tests:
-            if t not in floors:
-                floors[t] = ece_noise_floor(margins["mean"][t].mean(0), n_draws=500, seed=seed)
+            floors.setdefault(t, ece_noise_floor(margins["mean"][t][0], n_draws=1000, seed=seed))
         # crossed: every seed scores the same test pairs, so a replicate resamples them once
         parts = [seed_pair_ece_table(margins["more"][t], margins["mean"][t], n_boot=n_boot,
                                      seed=seed + 17 * i, design="crossed")
@@ -159,7 +165,8 @@ def run_probe_study(store: Any, sources: Sequence[LoadedSource], *, n_seeds: int
                         "verdict": rows[-1].verdict, "ece_more": hh_ece["more"],
                         "ece_multitask": hh_ece["mean"],
                         "accuracy_more": acc["more"], "accuracy_multitask": acc["mean"],
-                        "lambda_tilt": lam_tilt})
+                        "lambda_tilt": lam_tilt, "steps": steps,
+                        "noise_floor_hh": float(np.mean(floor_means))})
     sizes = {s.name: (len(s), len(tests[s.name])) for s in train}
     return ProbeStudy(rows, pd.DataFrame(summary), pd.DataFrame(records), floors, sizes)
 
