@@ -103,7 +103,9 @@ def run_probe_study(store: Any, sources: Sequence[LoadedSource], *, n_seeds: int
             source's training pairs (drawn per seed without replacement).
         test_fraction, split_seed: the prompt-disjoint split.
         config: an :class:`~morelib.training.RMTrainingConfig` (default :func:`default_config`);
-            its ``strategy`` and ``groups_per_device_batch`` are set here.
+            its ``strategy`` and ``groups_per_device_batch`` are set here. With the default one
+            epoch, a larger G takes fewer steps (``summary.steps``); set ``max_steps`` to hold
+            the number of steps fixed across G instead.
         n_boot, seed: the two-level bootstrap.
     """
     names = [s.name for s in sources]
