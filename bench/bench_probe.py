@@ -42,7 +42,8 @@ def main() -> int:
     parser.add_argument("--seeds", type=int, default=20, help="probe RMs trained at once")
     parser.add_argument("--reps", type=int, default=2)
     parser.add_argument("--max-length", type=int, default=128)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads (1: see README, Benchmarks, on shared cores)")
     parser.add_argument("--min-ratio", type=float, default=10.0)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)

@@ -1,5 +1,5 @@
-"""Two-level (seed, pair) bootstrap: its variance formula, its coverage on synthetic data of
-known variance, and its ECE form against per-seed ece() computed directly."""
+"""Two-level (seed, pair) bootstrap, nested and crossed: variance formulas, coverage on synthetic
+data of known variance, and the ECE form against per-seed ece() computed directly."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from morelib.calibration import ece
 from morelib.calibration.seed_bootstrap import (
     seed_pair_bootstrap,
     seed_pair_bootstrap_ece,
+    seed_pair_ece_table,
     two_level_variance,
 )
 
@@ -92,3 +93,48 @@ def test_inputs_are_checked() -> None:
         seed_pair_bootstrap([[]])
     a = seed_pair_bootstrap([[1.0, 2.0], [3.0, 5.0]], n_boot=50, seed=7)
     assert a == seed_pair_bootstrap([[1.0, 2.0], [3.0, 5.0]], n_boot=50, seed=7)
+
+
+def crossed_synthetic(rng, n_seeds=10, n_pairs=40, mu=0.2, seed_sd=0.05, pair_sd=0.3,
+                      noise_sd=0.2):
+    """x[s, p] = mu + a_s + c_p + e_sp: every seed scores the same pairs (c_p is shared);
+    the grand mean's variance is seed_sd²/S + pair_sd²/P + noise_sd²/(S·P)."""
+    return (mu + rng.normal(0, seed_sd, (n_seeds, 1)) + rng.normal(0, pair_sd, (1, n_pairs))
+            + rng.normal(0, noise_sd, (n_seeds, n_pairs)))
+
+
+def test_crossed_replicate_variance_matches_its_formula() -> None:
+    values = crossed_synthetic(np.random.default_rng(8))
+    res = seed_pair_bootstrap(values, n_boot=20000, seed=2, design="crossed")
+    assert abs(res.replicates.var() / two_level_variance(values, "crossed") - 1) < 0.05
+    # the nested formula misses the shared pair term
+    assert two_level_variance(values, "crossed") > 3 * two_level_variance(values)
+
+
+def test_crossed_design_covers_a_shared_test_set_and_nested_does_not() -> None:
+    rng = np.random.default_rng(9)
+    n_rep, mu = 300, 0.2
+    crossed = nested = 0
+    for r in range(n_rep):
+        values = crossed_synthetic(rng, mu=mu)
+        c = seed_pair_bootstrap(values, n_boot=400, seed=r, design="crossed")
+        n = seed_pair_bootstrap(values, n_boot=400, seed=r)
+        crossed += c.low <= mu <= c.high
+        nested += n.low <= mu <= n.high
+    assert 0.89 <= crossed / n_rep <= 0.995, crossed / n_rep
+    assert nested / n_rep < 0.75, nested / n_rep
+
+
+def test_crossed_ece_uses_one_pair_resample_for_all_seeds() -> None:
+    rng = np.random.default_rng(4)
+    logit = rng.normal(0.35, 0.6, (1, 300)).repeat(4, axis=0)   # four identical seeds
+    y = (rng.random(logit.shape[1]) < expit(logit[0])).astype(float)
+    labels = np.tile(y, (4, 1))
+    per_seed, table = seed_pair_ece_table(logit, labels=labels, n_boot=50, design="crossed")
+    assert np.allclose(table, table[0])          # same pairs drawn for every seed
+    per_seed, table = seed_pair_ece_table(logit, labels=labels, n_boot=50)
+    assert not np.allclose(table, table[0])
+    with pytest.raises(ValueError, match="same number of pairs"):
+        seed_pair_bootstrap([[1.0, 2.0], [3.0]], design="crossed")
+    with pytest.raises(ValueError, match="design"):
+        seed_pair_bootstrap([[1.0, 2.0]], design="both")

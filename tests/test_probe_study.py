@@ -86,3 +86,16 @@ def test_per_seed_ece_is_the_ece_of_each_heads_margins() -> None:
 def test_unknown_test_source_is_refused() -> None:
     with pytest.raises(ValueError, match="not among"):
         run_probe_study(_ToyStore(), toy_sources()[2:], n_seeds=2)
+
+
+@pytest.mark.skipif(data_dir() is None, reason="MORELIB_DATA_DIR not set")
+def test_study_runs_on_real_pairs_with_a_tiny_backbone(tmp_path) -> None:
+    from morelib.probe import FeatureStore
+
+    sources = [LoadedSource(s.name, s.pairs[:100]) for s in real_probe_sources(data_dir())]
+    store = FeatureStore("tiny-llama", max_length=48, directory=tmp_path)
+    study = run_probe_study(store, sources, n_seeds=3, pairs_per_source=(1, 2), n_boot=100)
+    assert [r.n_seeds for r in study.rows] == [3, 3]
+    assert all(r.track == "real probe" and r.claim == "C6" for r in study.rows)
+    assert set(study.sizes) == {s.name for s in sources}
+    assert np.isfinite(study.summary[["estimate", "ci_low", "ci_high"]].to_numpy()).all()

@@ -18,7 +18,9 @@ The settings are an :class:`~morelib.training.RMTrainingConfig` (strategy, group
 accumulation, learning rate, warm-up, schedule, steps, clipping, MORE's α / normalisation /
 EMA init), so one config describes a probe run and its Trainer twin
 (``freeze_backbone=True``); ``tests/test_probe_equivalence.py`` checks λ and the loss step for
-step against :func:`morelib.training.train_reward_model`.
+step against :func:`morelib.training.train_reward_model`. The probe's features are eval-mode
+(dropout off); the Trainer runs the frozen backbone in train mode, so the two agree exactly for
+dropout-free backbones (Llama, GPT-NeoX) and differ by the dropout noise for BERT-style ones.
 
 Example (3 seeds, 2 sources, MORE):
     >>> import torch

@@ -10,7 +10,8 @@ same number of steps on batches of G·K pairs.
 
 C6's metric is the H&H ECE difference, MORE − MultiTask, where a seed's H&H ECE is the mean of
 its ECE on the helpful and harmless test pairs. Its interval is the two-level bootstrap of
-:mod:`morelib.calibration.seed_bootstrap` (seeds, then pairs within each test set), so it
+:mod:`morelib.calibration.seed_bootstrap` in its crossed design (every seed scores the same
+test pairs: a replicate resamples seeds, and each test set's pairs once for all seeds), so it
 carries seed and test-pair variance; the noise floor of each test set
 (:func:`morelib.calibration.ece_noise_floor`, on MultiTask's margins) is returned beside it.
 
@@ -55,8 +56,11 @@ class ProbeStudy:
     """What :func:`run_probe_study` measured.
 
     ``rows``: one C6 :class:`~morelib.claims.ClaimResult` per G; ``summary``: per G the C6
-    estimate, interval, p-value, the accuracy difference and MORE's λ tilt; ``per_seed``: ECE
-    and accuracy per (G, strategy, seed, test set); ``noise_floor``: per test set;
+    estimate, interval, p-value and verdict, mean H&H ECE and accuracy per scheme, MORE's λ
+    tilt (mean over seeds and steps of max_i |λ_i − 1/K|), optimiser steps, and
+    ``noise_floor_hh`` (the mean ECE calibrated RMs with MultiTask's margins would score, over
+    seeds and H&H tests); ``per_seed``: ECE and accuracy per (G, strategy, seed, test set);
+    ``noise_floor``: per H&H test set, the floor of seed 0's MultiTask RM at the first G;
     ``sizes``: training and test pairs per source."""
 
     rows: list[ClaimResult]
@@ -99,7 +103,9 @@ def run_probe_study(store: Any, sources: Sequence[LoadedSource], *, n_seeds: int
             source's training pairs (drawn per seed without replacement).
         test_fraction, split_seed: the prompt-disjoint split.
         config: an :class:`~morelib.training.RMTrainingConfig` (default :func:`default_config`);
-            its ``strategy`` and ``groups_per_device_batch`` are set here.
+            its ``strategy`` and ``groups_per_device_batch`` are set here. With the default one
+            epoch, a larger G takes fewer steps (``summary.steps``); set ``max_steps`` to hold
+            the number of steps fixed across G instead.
         n_boot, seed: the two-level bootstrap.
     """
     names = [s.name for s in sources]
@@ -128,20 +134,26 @@ def run_probe_study(store: Any, sources: Sequence[LoadedSource], *, n_seeds: int
             margins[strategy] = {t: run.margins(*test_z[t]).numpy() for t in hh_tests}
             if strategy == "more":
                 lam_tilt = float((run.lambdas - 1.0 / K).abs().amax(-1).mean())
+            steps = run.lambdas.shape[1] // cfg.gradient_accumulation_steps
             for t in hh_tests:
                 for s, m in zip(seeds, margins[strategy][t]):
                     records.append({"pairs_per_source": int(g), "strategy": strategy,
                                     "seed": s, "test": t, "ece": ece(m),
                                     "accuracy": accuracy(m)})
+        # the ECE a calibrated RM with MultiTask's margins would score, per seed and test set
+        floor_means = [ece_noise_floor(m, n_draws=200, seed=seed).mean
+                       for t in hh_tests for m in margins["mean"][t]]
         for t in hh_tests:
-            if t not in floors:
-                floors[t] = ece_noise_floor(margins["mean"][t].mean(0), n_draws=500, seed=seed)
+            floors.setdefault(t, ece_noise_floor(margins["mean"][t][0], n_draws=1000, seed=seed))
+        # crossed: every seed scores the same test pairs, so a replicate resamples them once
         parts = [seed_pair_ece_table(margins["more"][t], margins["mean"][t], n_boot=n_boot,
-                                     seed=seed + 17 * i) for i, t in enumerate(hh_tests)]
+                                     seed=seed + 17 * i, design="crossed")
+                 for i, t in enumerate(hh_tests)]
         per_seed = np.mean([p[0] for p in parts], axis=0)
         table = np.mean([p[1] for p in parts], axis=0)
         n_pairs = sum(len(tests[t]) for t in hh_tests)
-        res = combine_seed_replicates(per_seed, table, seed=seed + 1, n_pairs=n_pairs)
+        res = combine_seed_replicates(per_seed, table, seed=seed + 1, n_pairs=n_pairs,
+                                      crossed=True)
         metric = f"H&H ECE, MORE − MultiTask ({g} pair(s) per source per batch)"
         rows.append(ClaimResult.from_interval(
             claim="C6", track=track, metric=metric, estimate=res.estimate, ci_low=res.low,
@@ -155,7 +167,8 @@ def run_probe_study(store: Any, sources: Sequence[LoadedSource], *, n_seeds: int
                         "verdict": rows[-1].verdict, "ece_more": hh_ece["more"],
                         "ece_multitask": hh_ece["mean"],
                         "accuracy_more": acc["more"], "accuracy_multitask": acc["mean"],
-                        "lambda_tilt": lam_tilt})
+                        "lambda_tilt": lam_tilt, "steps": steps,
+                        "noise_floor_hh": float(np.mean(floor_means))})
     sizes = {s.name: (len(s), len(tests[s.name])) for s in train}
     return ProbeStudy(rows, pd.DataFrame(summary), pd.DataFrame(records), floors, sizes)
 

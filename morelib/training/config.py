@@ -81,7 +81,9 @@ class RMTrainingConfig:
     freeze_backbone: bool = setting(
         "train the reward head only (every backbone weight frozen): a linear probe on the "
         "backbone's last-token features; with it the head gradients MORE uses are the whole "
-        "gradient (see morelib.probe for a fast exact twin of this regime)", False,
+        "gradient (see morelib.probe for a fast exact twin of this regime; the Trainer runs the "
+        "frozen backbone in train mode, so a backbone with dropout differs from the probe's "
+        "eval-mode features)", False,
         cache_key="unless_default")
     prefix_cache: bool = setting(
         "with trainable_top_layers: cache the frozen layers' outputs per text and run only the "
