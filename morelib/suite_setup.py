@@ -132,7 +132,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="resolve every model and dataset, print the plan (RMs, steps, "
                              "memory per GPU against the visible GPUs, expected time), train "
                              "nothing")
+    parser.add_argument("--sharded", action="store_true",
+                        help="estimate memory as FSDP / ZeRO-3 shard it (detected under such a "
+                             "launch; give it for a dry run outside the launcher)")
     args = parser.parse_args(argv)
+    sharded = True if args.sharded else None  # None: from the launch's environment
     stems = [next((t for t in TRAINING_NOTEBOOKS if t.startswith(n)), n) for n in args.notebooks]
     unknown = sorted(set(stems) - set(TRAINING_NOTEBOOKS))
     if unknown:
@@ -143,10 +147,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     gpus = visible_gpus()
     main_process = int(os.environ.get("RANK", "0") or 0) == 0
     if main_process:
-        print(format_plan(rms, gpus), flush=True)
+        print(format_plan(rms, gpus, sharded), flush=True)
         if "05_rjs_alignment" in stems:
             print(policy_line(notebook_values(profile, "05_rjs_alignment")), flush=True)
-    problems = check_plan(rms, gpus, launch_world_size() if not args.dry_run else None)
+    problems = check_plan(rms, gpus, launch_world_size() if not args.dry_run else None,
+                          sharded)
     if "05_rjs_alignment" in stems and gpus:
         need = policy_memory(notebook_values(profile, "05_rjs_alignment"))
         if need > min(memory for _, memory in gpus):

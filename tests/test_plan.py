@@ -86,6 +86,14 @@ def test_dry_run_flags_what_does_not_fit_the_visible_gpus(project, monkeypatch, 
     assert suite_setup.main(["--profile", "toy", "--dry-run", "--notebooks", "04"]) == 1
     out = capsys.readouterr().out
     assert "problem: 04_more_training suite more: ~" in out and "> 80 GB" in out
+    # sharded 8 ways (FSDP), as params/paper-llama2-7b.yaml is launched: it fits
+    profile = {**TOY, "common": {**TOY["common"], "world_size": 8}}
+    (project / "params" / "toy.yaml").write_text(yaml.safe_dump(profile))
+    monkeypatch.setattr(plan_report, "visible_gpus",
+                        lambda: [("NVIDIA A100-SXM4-80GB", 80e9)] * 8)
+    assert suite_setup.main(["--profile", "toy", "--dry-run", "--notebooks", "04",
+                             "--sharded"]) == 0
+    assert "(sharded)" in capsys.readouterr().out
 
 
 def test_launch_with_another_process_count_stops_before_training(project, monkeypatch, capsys):
