@@ -252,7 +252,8 @@ def win_table(verdicts: pd.DataFrame, n_boot: int = 1000, seed: int = 0) -> pd.D
         >>> int(r.n), float(r.win), float(r.win_half_tie)
         (4, 0.5, 0.625)
     """
-    from morelib.alignment.win_rates import bootstrap_win_rate, win_rates, wilson_interval
+    from morelib.alignment.win_rates import bootstrap_win_rate, win_rates
+    from morelib.stats import wilson_interval
 
     rows = []
     for (judge, policy), g in verdicts.groupby(["judge", "policy"], sort=False):
@@ -292,6 +293,8 @@ def ece_win_correlation(ece: Mapping[str, float], verdicts: pd.DataFrame, n_boot
     """
     from scipy import stats
 
+    from morelib.stats import bootstrap_columns, percentile_interval
+
     names = [n for n in ece if n in set(verdicts.policy)]
     codes_map = {"A": 1.0, "tie": 0.5, "B": 0.0, "error": np.nan}
     wide = (verdicts[verdicts.policy.isin(names)]
@@ -309,15 +312,10 @@ def ece_win_correlation(ece: Mapping[str, float], verdicts: pd.DataFrame, n_boot
         return float(stats.pearsonr(x, y)[0]), float(stats.spearmanr(x, y)[0])
 
     out["pearson"], out["spearman"] = corr(win)
-    rng = np.random.default_rng(seed)
-    reps = np.array([corr(_win_half_tie(codes[:, rng.integers(0, codes.shape[1], codes.shape[1])]))
-                     for _ in range(n_boot)]) if len(names) >= 3 else np.full((1, 2), np.nan)
-    alpha = (1 - ci) / 2
+    reps = (bootstrap_columns(codes, lambda c: corr(_win_half_tie(c)), n_boot, seed)
+            if len(names) >= 3 else np.full((1, 2), np.nan))
     for j, m in enumerate(("pearson", "spearman")):
-        r = reps[:, j][~np.isnan(reps[:, j])]
-        out[f"{m}_low"], out[f"{m}_high"] = ((float(np.quantile(r, alpha)),
-                                              float(np.quantile(r, 1 - alpha)))
-                                             if len(r) else (float("nan"), float("nan")))
+        out[f"{m}_low"], out[f"{m}_high"] = percentile_interval(reps[:, j], ci)
     if len(names) < 3:
         out["note"] = f"{len(names)} RMs: no correlation can be computed"
     elif np.isnan(out["pearson"]):
@@ -356,16 +354,15 @@ def mean_ece_gap(scores: pd.DataFrame, tests: Sequence[str], a: str = "more",
     """
     from morelib.analysis import margins
     from morelib.calibration import paired_bootstrap_ece
+    from morelib.stats import paired_summary
 
     runs = [paired_bootstrap_ece(margins(scores, a, [t]), margins(scores, b, [t]),
                                  n_boot=n_boot, seed=seed + i, ci=ci) for i, t in enumerate(tests)]
     if not runs:
         raise ValueError("mean_ece_gap needs at least one test")
-    reps = np.mean([r.replicates for r in runs], axis=0)
-    low, high = np.quantile(reps, [(1 - ci) / 2, (1 + ci) / 2])
-    tail = min(np.count_nonzero(reps <= 0), np.count_nonzero(reps >= 0))
-    return {"difference": float(np.mean([r.difference for r in runs])), "low": float(low),
-            "high": float(high), "p_value": min(1.0, 2.0 * (1.0 + tail) / (n_boot + 1.0)),
+    low, high, p_value = paired_summary(np.mean([r.replicates for r in runs], axis=0), ci)
+    return {"difference": float(np.mean([r.difference for r in runs])), "low": low,
+            "high": high, "p_value": p_value,
             "ece_a": float(np.mean([r.estimate_a for r in runs])),
             "ece_b": float(np.mean([r.estimate_b for r in runs]))}
 

@@ -26,9 +26,9 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 from scipy.special import expit, logit
-from scipy.stats import norm
 
 from morelib.calibration import accuracy, ece_against_truth
+from morelib.stats import wilson_interval
 
 
 def rm_label(rm: str) -> str:
@@ -43,24 +43,6 @@ def rm_label(rm: str) -> str:
     return rm.split("/", 1)[1] if rm.startswith("single/") else rm
 
 
-def wilson(successes: float, n: int, ci: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval of a proportion (``successes`` may be fractional: ties count 1/2).
-
-    Example:
-        >>> [round(x, 3) for x in wilson(8, 10)]
-        [0.49, 0.943]
-        >>> wilson(0, 0)
-        (nan, nan)
-    """
-    if n == 0:
-        return float("nan"), float("nan")
-    z = float(norm.ppf(0.5 + ci / 2))
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return float(centre - half), float(centre + half)
-
-
 def cross_accuracy(scores: pd.DataFrame, ci: float = 0.95) -> pd.DataFrame:
     """``train, test, rm, accuracy, low, high, n``: accuracy of every RM on every test set
     (a tie Δr = 0 earns half credit) with a Wilson interval; ``train`` is :func:`rm_label`.
@@ -69,7 +51,7 @@ def cross_accuracy(scores: pd.DataFrame, ci: float = 0.95) -> pd.DataFrame:
     for (rm, test), part in scores.groupby(["rm", "test"], sort=False):
         m = part.margin.to_numpy(dtype=float)
         acc = accuracy(m)
-        low, high = wilson(acc * len(m), len(m), ci)
+        low, high = wilson_interval(acc * len(m), len(m), ci)
         rows.append((rm_label(rm), test, rm, acc, low, high, len(m)))
     return pd.DataFrame(rows, columns=["train", "test", "rm", "accuracy", "low", "high", "n"])
 

@@ -48,6 +48,7 @@ from morelib.data.mixing import PAPER_SOURCE_ORDER, select_sources
 from morelib.experiments.data import ExperimentData
 from morelib.experiments.suite import score_suite, train_suite
 from morelib.runs import RunCache
+from morelib.stats import bootstrap_accuracy, percentile_interval
 from morelib.training import RMTrainingConfig
 
 #: Display names of the schemes in a sweep.
@@ -145,29 +146,22 @@ def sweep_scores(cache: RunCache, base: RMTrainingConfig,
     return pd.concat(frames, ignore_index=True)
 
 
-def _boot_accuracy(m: np.ndarray, reps: int, seed: int) -> np.ndarray:
-    credit = (m > 0) + 0.5 * (m == 0)
-    idx = np.random.default_rng(seed).integers(0, len(m), size=(reps, len(m)))
-    return credit[idx].mean(axis=1)
-
-
 def _row_values(margins: dict[str, np.ndarray], n_boot: int, ci: float, seed: int) -> list:
     """Per test and the mean over tests (the paper's Table 1 convention for H&H): accuracy and
     ECE with percentile bootstrap intervals (tests resampled independently)."""
-    q = [(1 - ci) / 2, (1 + ci) / 2]
     out, acc_reps, ece_reps, accs, eces = [], [], [], [], []
     for test, m in margins.items():
-        a = _boot_accuracy(m, n_boot, seed)
+        a = bootstrap_accuracy(m, n_boot, seed)
         b = bootstrap_ece(m, n_boot=n_boot, seed=seed)
         accs.append(accuracy(m)), eces.append(b.estimate)
         acc_reps.append(a), ece_reps.append(b.replicates)
-        out.append((test, "accuracy", accs[-1], *np.quantile(a, q)))
+        out.append((test, "accuracy", accs[-1], *percentile_interval(a, ci)))
         out.append((test, "ece", b.estimate, b.low, b.high))
     if len(margins) > 1:
         out.append(("H&H" if set(margins) == set(HH) else "mean", "accuracy", float(np.mean(accs)),
-                    *np.quantile(np.mean(acc_reps, axis=0), q)))
+                    *percentile_interval(np.mean(acc_reps, axis=0), ci)))
         out.append(("H&H" if set(margins) == set(HH) else "mean", "ece", float(np.mean(eces)),
-                    *np.quantile(np.mean(ece_reps, axis=0), q)))
+                    *percentile_interval(np.mean(ece_reps, axis=0), ci)))
     return out
 
 
