@@ -75,3 +75,18 @@ def test_paired_p_value_counts_the_smaller_tail():
     assert paired_p_value(np.zeros(10)) == 1.0
     low, high, p = paired_summary(d, 0.95)
     assert (low, high) == percentile_interval(d, 0.95) and p == paired_p_value(d)
+
+
+def test_a_finding_renders_as_its_sentence_and_keeps_its_fields():
+    import json
+    import pickle
+
+    from morelib.stats import Finding
+
+    f = Finding("MORE is lower.", "ece_gap", estimate=-0.1, ci_low=-0.2, ci_high=-0.05,
+                verdict="lower than")
+    assert f == "MORE is lower." and repr(f) == repr("MORE is lower.")
+    assert f"- {f}" == "- MORE is lower." and json.dumps([f]) == '["MORE is lower."]'
+    back = pickle.loads(pickle.dumps(f))
+    assert back.as_dict() == f.as_dict() and back.claim == "ece_gap"
+    assert np.isnan(Finding("x").estimate) and Finding("x").claim == ""

@@ -12,7 +12,7 @@ all schemes alike:
   quartiles, computed separately for correctly and wrongly ordered pairs, as the boxes of Fig. 5);
 * :func:`temperature_comparison` — MORE against post-hoc temperature scaling on held-out halves;
 * :func:`lambda_history`, :func:`lambda_summary` — MORE's λ and head-gradient cosines;
-* ``findings_*`` — generated sentences as :class:`Finding` records (sentence, claim, estimate,
+* ``findings_*`` — generated sentences as :class:`~morelib.stats.Finding` records (sentence, claim, estimate,
   interval, verdict).
 
 Example:
@@ -27,7 +27,6 @@ Example:
 
 import pandas as pd  # noqa: F401  (the example above)
 
-from morelib.analysis.finding import Finding  # noqa: F401
 from morelib.analysis.findings import (  # noqa: F401
     findings_accuracy_ece,
     findings_conflict,

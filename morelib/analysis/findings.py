@@ -1,6 +1,6 @@
 """Generated findings: sentences built from the measured numbers and their intervals (an
 interval that contains zero is reported as "not distinguishable"), each a
-:class:`~morelib.analysis.finding.Finding` (the sentence, plus ``claim``, ``estimate``,
+:class:`~morelib.stats.Finding` (the sentence, plus ``claim``, ``estimate``,
 ``ci_low``, ``ci_high`` and ``verdict``).
 
 Claims: ``mean_accuracy``, ``top_accuracy``, ``ece_gap``, ``ece_gap_per_test`` (accuracy and
@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from morelib.analysis.finding import Finding
 from morelib.analysis.scores import scheme_name
+from morelib.stats import Finding
 
 
 def _verdict(diff: float, low: float, high: float, better: str, worse: str) -> str:

@@ -8,7 +8,9 @@
   correlation across RMs over resampled prompts);
 * :mod:`~morelib.stats.paired`: :func:`paired_p_value` (two-sided p-value of bootstrap
   differences by percentile-interval inversion) and :func:`paired_summary` (difference,
-  interval and p-value of paired replicates).
+  interval and p-value of paired replicates);
+* :mod:`~morelib.stats.finding`: :class:`Finding`, a generated sentence that carries its claim,
+  estimate, interval and verdict.
 
 Domain-specific resampling stays with its domain and uses these: the vectorised ECE bootstrap
 in :mod:`morelib.calibration.bootstrap`, the multinomial win-rate bootstrap in
@@ -22,11 +24,13 @@ in :mod:`morelib.calibration.bootstrap`, the multinomial win-rate bootstrap in
 """
 
 from .bootstrap import BootstrapResult, PairedBootstrapResult, bootstrap_accuracy, bootstrap_columns
+from .finding import Finding
 from .intervals import percentile_interval, wilson_interval
 from .paired import paired_p_value, paired_summary
 
 __all__ = [
     "BootstrapResult",
+    "Finding",
     "PairedBootstrapResult",
     "bootstrap_accuracy",
     "bootstrap_columns",

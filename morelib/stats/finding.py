@@ -1,8 +1,9 @@
 """A structured finding: the sentence the report prints, plus what it claims and on which numbers.
 
-A :class:`Finding` *is* its sentence (a ``str`` subclass), so notebooks and the report render
-it exactly as the plain sentences they printed before (``"\\n".join``, f-strings, JSON), while
-code that selects or scores findings reads fields instead of searching the text:
+A :class:`Finding` *is* its sentence (a ``str`` subclass, with the same ``repr``), so notebooks
+and the report render it exactly as the plain sentences they printed before (``"\\n".join``,
+f-strings, JSON, a displayed list), while code that selects or scores findings reads fields
+instead of searching the text (:meth:`Finding.as_dict` gives them all):
 
 * ``claim``: a short stable key of what is compared (e.g. ``"ece_gap"``);
 * ``estimate``, ``ci_low``, ``ci_high``: the number the sentence rests on and its interval
@@ -49,6 +50,12 @@ class Finding(str):
         """
         return str.__str__(self)
 
-    def __repr__(self) -> str:
-        return (f"Finding({self.text!r}, claim={self.claim!r}, estimate={self.estimate!r}, "
-                f"ci_low={self.ci_low!r}, ci_high={self.ci_high!r}, verdict={self.verdict!r})")
+    def as_dict(self) -> dict:
+        """The record as a plain dict (for a table or JSON).
+
+        Example:
+            >>> Finding("x", "c", estimate=0.5, verdict="v").as_dict()
+            {'claim': 'c', 'text': 'x', 'estimate': 0.5, 'ci_low': nan, 'ci_high': nan, 'verdict': 'v'}
+        """
+        return {"claim": self.claim, "text": self.text, "estimate": self.estimate,
+                "ci_low": self.ci_low, "ci_high": self.ci_high, "verdict": self.verdict}
