@@ -46,6 +46,13 @@ from morelib.alignment.sft import SFTConfig
 from morelib.alignment.sft_data import chosen_sft_data
 from morelib.io import atomic_write_text
 from morelib.runs import RunCache
+from morelib.stats import (
+    Finding,
+    bootstrap_columns,
+    paired_summary,
+    percentile_interval,
+    wilson_interval,
+)
 
 __all__ = ["RJSConfig", "RJSExperiment", "PolicyOutputs", "judge_against", "win_table",
            "ece_win_correlation", "mean_ece_gap", "findings", "figure7", "paper_table1",
@@ -253,7 +260,6 @@ def win_table(verdicts: pd.DataFrame, n_boot: int = 1000, seed: int = 0) -> pd.D
         (4, 0.5, 0.625)
     """
     from morelib.alignment.win_rates import bootstrap_win_rate, win_rates
-    from morelib.stats import wilson_interval
 
     rows = []
     for (judge, policy), g in verdicts.groupby(["judge", "policy"], sort=False):
@@ -292,8 +298,6 @@ def ece_win_correlation(ece: Mapping[str, float], verdicts: pd.DataFrame, n_boot
         (3, -1.0, True)
     """
     from scipy import stats
-
-    from morelib.stats import bootstrap_columns, percentile_interval
 
     names = [n for n in ece if n in set(verdicts.policy)]
     codes_map = {"A": 1.0, "tie": 0.5, "B": 0.0, "error": np.nan}
@@ -354,7 +358,6 @@ def mean_ece_gap(scores: pd.DataFrame, tests: Sequence[str], a: str = "more",
     """
     from morelib.analysis import margins
     from morelib.calibration import paired_bootstrap_ece
-    from morelib.stats import paired_summary
 
     runs = [paired_bootstrap_ece(margins(scores, a, [t]), margins(scores, b, [t]),
                                  n_boot=n_boot, seed=seed + i, ci=ci) for i, t in enumerate(tests)]
@@ -369,8 +372,9 @@ def mean_ece_gap(scores: pd.DataFrame, tests: Sequence[str], a: str = "more",
 
 def findings(table1: pd.DataFrame, wins: pd.DataFrame, corr: Mapping[str, Mapping[str, Any]],
              base_row: str = "base policy", ece_gap: Mapping[str, float] | None = None,
-             paper_base: str = "LLaMa2-7B") -> list[str]:
-    """Generated sentences on Table 1 (``table1`` indexed by row name with ``ece``,
+             paper_base: str = "LLaMa2-7B") -> list[Finding]:
+    """Generated sentences (:class:`~morelib.stats.Finding`; claims ``ece_gap``, ``perplexity``,
+    ``win_rate``, ``ece_win_correlation``) on Table 1 (``table1`` indexed by row name with ``ece``,
     ``ppl_*`` columns), the MORE-vs-MultiTask win rates (``wins``: :func:`win_table` rows with
     policy ``more_vs_multitask``) and the Fig. 7 correlations per judge. Intervals decide the
     wording: a difference is only called one when its 95 % interval excludes chance.
@@ -398,23 +402,26 @@ def findings(table1: pd.DataFrame, wins: pd.DataFrame, corr: Mapping[str, Mappin
     if {"MORE", "MultiTask"} <= set(table1.index) and "ece" in table1:
         m, t = table1.loc["MORE", "ece"], table1.loc["MultiTask", "ece"]
         if ece_gap is None:
-            out.append(f"RM calibration: MORE's mean H&H ECE is {m:.4f} vs MultiTask's {t:.4f} "
-                       f"({'lower' if m < t else 'not lower'}), a difference of {m - t:+.4f} "
-                       "without an interval.")
+            out.append(Finding(f"RM calibration: MORE's mean H&H ECE is {m:.4f} vs MultiTask's "
+                               f"{t:.4f} ({'lower' if m < t else 'not lower'}), a difference of "
+                               f"{m - t:+.4f} without an interval.", "ece_gap", estimate=m - t,
+                               verdict="lower" if m < t else "not lower"))
         else:
             d, lo, hi = (float(ece_gap[k]) for k in ("difference", "low", "high"))
             verdict = ("MORE lower (the interval excludes 0)" if hi < 0 else
                        "MORE higher (the interval excludes 0)" if lo > 0 else "not distinguishable")
-            out.append(f"RM calibration: MORE's mean H&H ECE is {m:.4f} vs MultiTask's {t:.4f}; "
-                       f"paired bootstrap of the difference: {d:+.4f} [{lo:+.4f}, {hi:+.4f}], "
-                       f"{verdict}.")
+            out.append(Finding(f"RM calibration: MORE's mean H&H ECE is {m:.4f} vs MultiTask's "
+                               f"{t:.4f}; paired bootstrap of the difference: {d:+.4f} "
+                               f"[{lo:+.4f}, {hi:+.4f}], {verdict}.", "ece_gap", estimate=d,
+                               ci_low=lo, ci_high=hi, verdict=verdict))
     for col in [c for c in table1 if c.startswith("ppl_")]:
         if {"MORE", "MultiTask"} <= set(table1.index):
             vals = table1[col]
             parts = ", ".join(f"{k if k == base_row or k == 'SFT baseline' else k + '-RJS'} {v:.2f}"
                               for k, v in vals.items() if k in (base_row, "SFT baseline", "MultiTask", "MORE"))
             rel = "lower" if vals["MORE"] < vals["MultiTask"] else "not lower"
-            out.append(f"Perplexity ({col[4:]}): {parts} (MORE {rel} than MultiTask).")
+            out.append(Finding(f"Perplexity ({col[4:]}): {parts} (MORE {rel} than MultiTask).",
+                               "perplexity", verdict=rel))
     paper = paper_table()
     paper = paper[(paper.base == paper_base) & (paper.scheme == "MORE")]
     quote = (f" (paper, GPT-4, {paper_base} RMs: {paper.win.iloc[0]:.0f}/{paper.tie.iloc[0]:.0f}/"
@@ -423,21 +430,26 @@ def findings(table1: pd.DataFrame, wins: pd.DataFrame, corr: Mapping[str, Mappin
         inside = r.win_half_tie_low <= 0.5 <= r.win_half_tie_high
         verdict = ("the interval includes 0.5, no difference can be claimed" if inside else
                    f"MORE-RJS is {'better' if r.win_half_tie > 0.5 else 'worse'} (interval excludes 0.5)")
-        out.append(f"Judge `{r.judge}`: MORE-RJS vs MultiTask-RJS win/tie/lose "
-                   f"{100 * r.win:.0f}/{100 * r.tie:.0f}/{100 * r.lose:.0f} % over {r.n} prompts; "
-                   f"win rate (ties as half) {r.win_half_tie:.2f} [{r.win_half_tie_low:.2f}, "
-                   f"{r.win_half_tie_high:.2f}]: {verdict}{quote}.")
+        out.append(Finding(f"Judge `{r.judge}`: MORE-RJS vs MultiTask-RJS win/tie/lose "
+                           f"{100 * r.win:.0f}/{100 * r.tie:.0f}/{100 * r.lose:.0f} % over {r.n} "
+                           f"prompts; win rate (ties as half) {r.win_half_tie:.2f} "
+                           f"[{r.win_half_tie_low:.2f}, {r.win_half_tie_high:.2f}]: "
+                           f"{verdict}{quote}.", "win_rate", estimate=r.win_half_tie,
+                           ci_low=r.win_half_tie_low, ci_high=r.win_half_tie_high,
+                           verdict=verdict))
     for judge, c in corr.items():
         if np.isnan(c.get("spearman", np.nan)):
-            out.append(f"Fig. 7 (`{judge}`): {c.get('note')}.")
+            out.append(Finding(f"Fig. 7 (`{judge}`): {c.get('note')}.", "ece_win_correlation"))
             continue
         sign = ("negative (lower ECE, higher win rate: the paper's claim)"
                 if c["spearman_high"] < 0 else "positive (against the paper's claim)"
                 if c["spearman_low"] > 0 else "not distinguishable from zero")
-        out.append(f"Fig. 7 (`{judge}`): across {c['n_rms']} RMs, Spearman ρ(ECE, win rate vs SFT) "
-                   f"= {c['spearman']:.2f} [{c['spearman_low']:.2f}, {c['spearman_high']:.2f}], "
-                   f"Pearson r = {c['pearson']:.2f} [{c['pearson_low']:.2f}, "
-                   f"{c['pearson_high']:.2f}]: {sign}; {c['note']}.")
+        out.append(Finding(f"Fig. 7 (`{judge}`): across {c['n_rms']} RMs, Spearman ρ(ECE, win "
+                           f"rate vs SFT) = {c['spearman']:.2f} [{c['spearman_low']:.2f}, "
+                           f"{c['spearman_high']:.2f}], Pearson r = {c['pearson']:.2f} "
+                           f"[{c['pearson_low']:.2f}, {c['pearson_high']:.2f}]: {sign}; "
+                           f"{c['note']}.", "ece_win_correlation", estimate=c["spearman"],
+                           ci_low=c["spearman_low"], ci_high=c["spearman_high"], verdict=sign))
     return out
 
 

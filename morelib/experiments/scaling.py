@@ -48,7 +48,7 @@ from morelib.data.mixing import PAPER_SOURCE_ORDER, select_sources
 from morelib.experiments.data import ExperimentData
 from morelib.experiments.suite import score_suite, train_suite
 from morelib.runs import RunCache
-from morelib.stats import bootstrap_accuracy, percentile_interval
+from morelib.stats import Finding, bootstrap_accuracy, percentile_interval
 from morelib.training import RMTrainingConfig
 
 #: Display names of the schemes in a sweep.
@@ -240,8 +240,9 @@ def model_label(name: str, sizes: pd.DataFrame | None = None) -> str:
 
 
 def findings(metrics: pd.DataFrame, sizes: pd.DataFrame, n_train: int,
-             test: str = "H&H") -> list[str]:
-    """Sentences computed from :func:`sweep_metrics` (ECE and accuracy on ``test``): whether
+             test: str = "H&H") -> list[Finding]:
+    """Sentences (:class:`~morelib.stats.Finding`; claims ``ece_vs_k``, ``ece_more_vs_multitask``,
+    ``ece_vs_train_size``) computed from :func:`sweep_metrics` (ECE and accuracy on ``test``): whether
     MORE's ECE falls from the smallest to the largest K and ends below Top's (the paper's
     Fig. 6 claim), MORE vs MultiTask at the largest K per model, and the train-size trend.
 
@@ -272,16 +273,20 @@ def findings(metrics: pd.DataFrame, sizes: pd.DataFrame, n_train: int,
             text += f", ending {where} Top's {t:.4f}"
         if len(mt) >= 2:
             text += f"; MultiTask goes from {mt.value.iloc[0]:.4f} to {mt.value.iloc[-1]:.4f}"
-        out.append(text + ".")
+        out.append(Finding(text + ".", "ece_vs_k", estimate=last.value - first.value,
+                           verdict=trend))
         if len(mt):
             a, b = last, mt.iloc[-1]
             overlap = a.low <= b.high and b.low <= a.high
             verdict = ("below" if a.value < b.value else "not below")
-            out.append(f"{model}, K={last.k}: MORE's ECE {a.value:.4f} [{a.low:.4f}, {a.high:.4f}] "
-                       f"vs MultiTask's {b.value:.4f} [{b.low:.4f}, {b.high:.4f}]: "
-                       + (f"{verdict} as a point estimate, but the 95% intervals overlap, so no "
-                          "difference can be claimed (the trends above are point estimates too)."
-                          if overlap else f"{verdict}, and the 95% intervals do not overlap."))
+            out.append(Finding(
+                f"{model}, K={last.k}: MORE's ECE {a.value:.4f} [{a.low:.4f}, {a.high:.4f}] "
+                f"vs MultiTask's {b.value:.4f} [{b.low:.4f}, {b.high:.4f}]: "
+                + (f"{verdict} as a point estimate, but the 95% intervals overlap, so no "
+                   "difference can be claimed (the trends above are point estimates too)."
+                   if overlap else f"{verdict}, and the 95% intervals do not overlap."),
+                "ece_more_vs_multitask", estimate=a.value, ci_low=a.low, ci_high=a.high,
+                verdict=("intervals overlap" if overlap else verdict)))
     sizes_rows = ece[ece.n_train != n_train]
     if len(sizes_rows):
         for (model, scheme), rows in ece[ece.scheme.isin(["MORE", "MultiTask"])
@@ -290,7 +295,9 @@ def findings(metrics: pd.DataFrame, sizes: pd.DataFrame, n_train: int,
             rows = rows.sort_values("n_train")
             if rows.n_train.nunique() < 2:
                 continue
-            out.append(f"{model}, {scheme}: ECE {rows.value.iloc[0]:.4f} with "
-                       f"{rows.n_train.iloc[0]} pairs per source, {rows.value.iloc[-1]:.4f} with "
-                       f"{rows.n_train.iloc[-1]}.")
+            out.append(Finding(f"{model}, {scheme}: ECE {rows.value.iloc[0]:.4f} with "
+                               f"{rows.n_train.iloc[0]} pairs per source, "
+                               f"{rows.value.iloc[-1]:.4f} with {rows.n_train.iloc[-1]}.",
+                               "ece_vs_train_size",
+                               estimate=rows.value.iloc[-1] - rows.value.iloc[0]))
     return out
