@@ -28,9 +28,11 @@ Example:
 import pandas as pd  # noqa: F401  (the example above)
 
 from morelib.analysis.findings import (  # noqa: F401
+    finding_out_of_domain,
     findings_accuracy_ece,
     findings_conflict,
     findings_lambda,
+    findings_lowest_ece,
     findings_outliers,
     findings_temperature,
 )

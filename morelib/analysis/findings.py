@@ -4,7 +4,7 @@ interval that contains zero is reported as "not distinguishable"), each a
 ``ci_low``, ``ci_high`` and ``verdict``).
 
 Claims: ``mean_accuracy``, ``top_accuracy``, ``ece_gap``, ``ece_gap_per_test`` (accuracy and
-ECE); ``lambda_range``, ``lambda_drift``; ``gradient_conflict``; ``temperature``,
+ECE); ``lowest_ece``; ``out_of_domain`` (a caveat); ``lambda_range``, ``lambda_drift``; ``gradient_conflict``; ``temperature``,
 ``unscaled_vs_scaled``; ``outliers``."""
 
 from __future__ import annotations
@@ -164,3 +164,40 @@ def findings_outliers(table: pd.DataFrame) -> list[Finding]:
             out.append(Finding(f"{test}, MORE vs {scheme_name(other)}: {side(a, b, 'pos')}; "
                                f"{side(a, b, 'neg')}.", "outliers"))
     return out
+
+
+def findings_lowest_ece(table: pd.DataFrame) -> list[Finding]:
+    """Per test set (``table``: ``test, scheme, ece`` rows, e.g. :func:`margin_outliers`'s), the
+    scheme with the lowest ECE and every scheme's ECE; ``verdict`` names the lowest scheme.
+
+    Example:
+        >>> t = pd.DataFrame({"test": ["a", "a"], "scheme": ["MORE", "Top"], "ece": [0.02, 0.05]})
+        >>> [f] = findings_lowest_ece(t)
+        >>> print(f); f.verdict
+        a: lowest ECE MORE (0.0200); MORE 0.0200, Top 0.0500
+        'MORE'
+    """
+    out = []
+    for test, part in table.groupby("test", sort=False):
+        best = part.loc[part.ece.idxmin()]
+        out.append(Finding(f"{test}: lowest ECE {best.scheme} ({best.ece:.4f}); "
+                           + ", ".join(f"{r.scheme} {r.ece:.4f}" for r in part.itertuples()),
+                           "lowest_ece", estimate=best.ece, verdict=best.scheme))
+    return out
+
+
+def finding_out_of_domain(mean_accuracy: dict) -> Finding:
+    """The caveat for RMs trained on simulator data and scored on the real test sets;
+    ``mean_accuracy`` maps ``more`` and ``multitask`` to their mean accuracy there.
+
+    Example:
+        >>> print(finding_out_of_domain({"more": 0.475, "multitask": 0.5}))  # doctest: +ELLIPSIS
+        Caveat (real test sets): ... (mean accuracy MORE 47.5%, MultiTask 50.0%); ECE there ...
+    """
+    return Finding(
+        "Caveat (real test sets): these RMs are trained on simulator data only, so on the real test "
+        f"sets they are out of domain and near chance (mean accuracy MORE "
+        f"{100 * mean_accuracy['more']:.1f}%, MultiTask {100 * mean_accuracy['multitask']:.1f}%); "
+        "ECE there measures how far from 0 their margins are on pairs they cannot rank, not the "
+        "paper's calibration effect.", "out_of_domain", estimate=mean_accuracy["more"],
+        verdict="caveat")
