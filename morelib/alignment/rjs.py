@@ -55,7 +55,8 @@ from morelib.stats import (
 )
 
 __all__ = ["RJSConfig", "RJSExperiment", "PolicyOutputs", "judge_against", "win_table",
-           "ece_win_correlation", "mean_ece_gap", "findings", "figure7", "paper_table1",
+           "ece_win_correlation", "mean_ece_gap", "findings", "finding_identical_answers",
+           "finding_scale", "figure7", "paper_table1",
            "sft_config",
            # re-exported for the notebook
            "Candidates", "best_responses", "select_best", "RewardModelJudge", "UtilityJudge",
@@ -452,6 +453,37 @@ def findings(table1: pd.DataFrame, wins: pd.DataFrame, corr: Mapping[str, Mappin
                            ci_low=c["spearman_low"], ci_high=c["spearman_high"], verdict=sign))
     return out
 
+
+def finding_identical_answers(identical: Mapping[str, int], n_prompts: int,
+                              rms: Sequence[str]) -> Finding:
+    """How many evaluation answers two policies share (every policy samples with one seed, so a
+    policy that SFT barely moved answers as before, and any judge calls that a tie).
+    ``identical``: counts for ``more_vs_multitask``, each of ``rms`` (vs the SFT baseline) and
+    ``base_vs_sft``; ``estimate`` is the MORE / MultiTask count.
+
+    Example:
+        >>> print(finding_identical_answers({"more_vs_multitask": 3, "more": 1, "base_vs_sft": 0},
+        ...                                 8, ["more"]))
+        Identical answers (all policies sample with one seed): MORE-RJS and MultiTask-RJS answer 3 of 8 evaluation prompts identically (a tie for every judge); each RJS policy and the SFT baseline: more 1; base policy and SFT baseline: 0.
+    """
+    return Finding(f"Identical answers (all policies sample with one seed): MORE-RJS and "
+                   f"MultiTask-RJS answer {identical['more_vs_multitask']} of {n_prompts} "
+                   f"evaluation prompts identically (a tie for every judge); each RJS policy and "
+                   f"the SFT baseline: " + ", ".join(f"{rm} {identical[rm]}" for rm in rms)
+                   + f"; base policy and SFT baseline: {identical['base_vs_sft']}.",
+                   "identical_answers", estimate=identical["more_vs_multitask"])
+
+
+def finding_scale(n_queries: int, n_prompts: int, policy_model: str) -> Finding:
+    """The run's scale, as a reminder that its intervals say what it can show.
+
+    Example:
+        >>> print(finding_scale(16, 8, "tiny-llama"))
+        Scale: 16 RJS queries, 8 evaluation prompts and a tiny-llama policy: the intervals above, not the point estimates, say what this run can show.
+    """
+    return Finding(f"Scale: {n_queries} RJS queries, {n_prompts} evaluation prompts and a "
+                   f"{policy_model} policy: the intervals above, not the point estimates, say "
+                   "what this run can show.", "scale")
 
 def sft_config(**overrides: Any) -> SFTConfig:
     """An :class:`SFTConfig` from notebook parameters (unknown names raise ``TypeError``).
