@@ -50,6 +50,18 @@ class Finding(str):
         """
         return str.__str__(self)
 
+    def prefixed(self, prefix: str) -> "Finding":
+        """The same finding with ``prefix`` before its sentence (e.g. which test sets it is on).
+
+        Example:
+            >>> f = Finding("MORE lower.", "ece_gap", verdict="lower").prefixed("Real test sets: ")
+            >>> print(f); f.claim, f.verdict
+            Real test sets: MORE lower.
+            ('ece_gap', 'lower')
+        """
+        return Finding(prefix + self.text, self.claim, estimate=self.estimate,
+                       ci_low=self.ci_low, ci_high=self.ci_high, verdict=self.verdict)
+
     def as_dict(self) -> dict:
         """The record as a plain dict (for a table or JSON).
 
