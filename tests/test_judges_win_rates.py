@@ -106,7 +106,7 @@ def test_wilson_interval_inverts_the_score_test(k, n):
     |k/n − p| / sqrt(p(1−p)/n) equals z (found by bisection on each side of k/n)."""
     from statistics import NormalDist
 
-    from morelib.alignment.win_rates import wilson_interval
+    from morelib.stats import wilson_interval
 
     z, phat = NormalDist().inv_cdf(0.975), k / n
     stat = lambda p: abs(phat - p) / np.sqrt(p * (1 - p) / n) - z  # noqa: E731

@@ -11,7 +11,8 @@ Judges (``judge(prompt, response_a, response_b) -> Verdict``): :class:`UtilityJu
 simulator's ground-truth utility), :class:`RewardModelJudge` (a held-out "gold" RM) and
 :class:`LLMJudge` (an OpenAI-compatible chat API with the paper's helpful / harmless prompts).
 :func:`compare_both_orders` judges both positions (disagreement = tie, any error = error);
-:func:`win_rates`, :func:`bootstrap_win_rate` and :func:`wilson_interval` summarise the outcomes.
+:func:`win_rates` and :func:`bootstrap_win_rate` summarise the outcomes (Wilson intervals:
+:func:`morelib.stats.wilson_interval`).
 
     >>> from morelib.alignment import UtilityJudge, compare_all, win_rates
     >>> judge = UtilityJudge(lambda prompt, response: len(response))
@@ -36,7 +37,7 @@ from .sft import SFTConfig, SFTResult, paper_sft_config, train_sft, train_sft_ba
 from .sft_data import SFTCollator, chosen_sft_data, encode_sft_examples
 from .verdicts import Outcome, Verdict, combine, compare_all, compare_both_orders, delta_verdict
 from .vllm_generation import VLLMGenerator, vllm_available
-from .win_rates import bootstrap_win_rate, outcome_counts, wilson_interval, win_rates
+from .win_rates import bootstrap_win_rate, outcome_counts, win_rates
 
 __all__ = [
     "AUTHORS_OUTLIER_GATE",
@@ -81,7 +82,6 @@ __all__ = [
     "UtilityJudge",
     "Verdict",
     "bootstrap_win_rate",
-    "wilson_interval",
     "combine",
     "compare_all",
     "compare_both_orders",

@@ -46,9 +46,17 @@ from morelib.alignment.sft import SFTConfig
 from morelib.alignment.sft_data import chosen_sft_data
 from morelib.io import atomic_write_text
 from morelib.runs import RunCache
+from morelib.stats import (
+    Finding,
+    bootstrap_columns,
+    paired_summary,
+    percentile_interval,
+    wilson_interval,
+)
 
 __all__ = ["RJSConfig", "RJSExperiment", "PolicyOutputs", "judge_against", "win_table",
-           "ece_win_correlation", "mean_ece_gap", "findings", "figure7", "paper_table1",
+           "ece_win_correlation", "mean_ece_gap", "findings", "finding_identical_answers",
+           "finding_scale", "figure7", "paper_table1",
            "sft_config",
            # re-exported for the notebook
            "Candidates", "best_responses", "select_best", "RewardModelJudge", "UtilityJudge",
@@ -252,7 +260,7 @@ def win_table(verdicts: pd.DataFrame, n_boot: int = 1000, seed: int = 0) -> pd.D
         >>> int(r.n), float(r.win), float(r.win_half_tie)
         (4, 0.5, 0.625)
     """
-    from morelib.alignment.win_rates import bootstrap_win_rate, win_rates, wilson_interval
+    from morelib.alignment.win_rates import bootstrap_win_rate, win_rates
 
     rows = []
     for (judge, policy), g in verdicts.groupby(["judge", "policy"], sort=False):
@@ -309,15 +317,10 @@ def ece_win_correlation(ece: Mapping[str, float], verdicts: pd.DataFrame, n_boot
         return float(stats.pearsonr(x, y)[0]), float(stats.spearmanr(x, y)[0])
 
     out["pearson"], out["spearman"] = corr(win)
-    rng = np.random.default_rng(seed)
-    reps = np.array([corr(_win_half_tie(codes[:, rng.integers(0, codes.shape[1], codes.shape[1])]))
-                     for _ in range(n_boot)]) if len(names) >= 3 else np.full((1, 2), np.nan)
-    alpha = (1 - ci) / 2
+    reps = (bootstrap_columns(codes, lambda c: corr(_win_half_tie(c)), n_boot, seed)
+            if len(names) >= 3 else np.full((1, 2), np.nan))
     for j, m in enumerate(("pearson", "spearman")):
-        r = reps[:, j][~np.isnan(reps[:, j])]
-        out[f"{m}_low"], out[f"{m}_high"] = ((float(np.quantile(r, alpha)),
-                                              float(np.quantile(r, 1 - alpha)))
-                                             if len(r) else (float("nan"), float("nan")))
+        out[f"{m}_low"], out[f"{m}_high"] = percentile_interval(reps[:, j], ci)
     if len(names) < 3:
         out["note"] = f"{len(names)} RMs: no correlation can be computed"
     elif np.isnan(out["pearson"]):
@@ -361,19 +364,18 @@ def mean_ece_gap(scores: pd.DataFrame, tests: Sequence[str], a: str = "more",
                                  n_boot=n_boot, seed=seed + i, ci=ci) for i, t in enumerate(tests)]
     if not runs:
         raise ValueError("mean_ece_gap needs at least one test")
-    reps = np.mean([r.replicates for r in runs], axis=0)
-    low, high = np.quantile(reps, [(1 - ci) / 2, (1 + ci) / 2])
-    tail = min(np.count_nonzero(reps <= 0), np.count_nonzero(reps >= 0))
-    return {"difference": float(np.mean([r.difference for r in runs])), "low": float(low),
-            "high": float(high), "p_value": min(1.0, 2.0 * (1.0 + tail) / (n_boot + 1.0)),
+    low, high, p_value = paired_summary(np.mean([r.replicates for r in runs], axis=0), ci)
+    return {"difference": float(np.mean([r.difference for r in runs])), "low": low,
+            "high": high, "p_value": p_value,
             "ece_a": float(np.mean([r.estimate_a for r in runs])),
             "ece_b": float(np.mean([r.estimate_b for r in runs]))}
 
 
 def findings(table1: pd.DataFrame, wins: pd.DataFrame, corr: Mapping[str, Mapping[str, Any]],
              base_row: str = "base policy", ece_gap: Mapping[str, float] | None = None,
-             paper_base: str = "LLaMa2-7B") -> list[str]:
-    """Generated sentences on Table 1 (``table1`` indexed by row name with ``ece``,
+             paper_base: str = "LLaMa2-7B") -> list[Finding]:
+    """Generated sentences (:class:`~morelib.stats.Finding`; claims ``ece_gap``, ``perplexity``,
+    ``win_rate``, ``ece_win_correlation``) on Table 1 (``table1`` indexed by row name with ``ece``,
     ``ppl_*`` columns), the MORE-vs-MultiTask win rates (``wins``: :func:`win_table` rows with
     policy ``more_vs_multitask``) and the Fig. 7 correlations per judge. Intervals decide the
     wording: a difference is only called one when its 95 % interval excludes chance.
@@ -401,23 +403,26 @@ def findings(table1: pd.DataFrame, wins: pd.DataFrame, corr: Mapping[str, Mappin
     if {"MORE", "MultiTask"} <= set(table1.index) and "ece" in table1:
         m, t = table1.loc["MORE", "ece"], table1.loc["MultiTask", "ece"]
         if ece_gap is None:
-            out.append(f"RM calibration: MORE's mean H&H ECE is {m:.4f} vs MultiTask's {t:.4f} "
-                       f"({'lower' if m < t else 'not lower'}), a difference of {m - t:+.4f} "
-                       "without an interval.")
+            out.append(Finding(f"RM calibration: MORE's mean H&H ECE is {m:.4f} vs MultiTask's "
+                               f"{t:.4f} ({'lower' if m < t else 'not lower'}), a difference of "
+                               f"{m - t:+.4f} without an interval.", "ece_gap", estimate=m - t,
+                               verdict="lower" if m < t else "not lower"))
         else:
             d, lo, hi = (float(ece_gap[k]) for k in ("difference", "low", "high"))
             verdict = ("MORE lower (the interval excludes 0)" if hi < 0 else
                        "MORE higher (the interval excludes 0)" if lo > 0 else "not distinguishable")
-            out.append(f"RM calibration: MORE's mean H&H ECE is {m:.4f} vs MultiTask's {t:.4f}; "
-                       f"paired bootstrap of the difference: {d:+.4f} [{lo:+.4f}, {hi:+.4f}], "
-                       f"{verdict}.")
+            out.append(Finding(f"RM calibration: MORE's mean H&H ECE is {m:.4f} vs MultiTask's "
+                               f"{t:.4f}; paired bootstrap of the difference: {d:+.4f} "
+                               f"[{lo:+.4f}, {hi:+.4f}], {verdict}.", "ece_gap", estimate=d,
+                               ci_low=lo, ci_high=hi, verdict=verdict))
     for col in [c for c in table1 if c.startswith("ppl_")]:
         if {"MORE", "MultiTask"} <= set(table1.index):
             vals = table1[col]
             parts = ", ".join(f"{k if k == base_row or k == 'SFT baseline' else k + '-RJS'} {v:.2f}"
                               for k, v in vals.items() if k in (base_row, "SFT baseline", "MultiTask", "MORE"))
             rel = "lower" if vals["MORE"] < vals["MultiTask"] else "not lower"
-            out.append(f"Perplexity ({col[4:]}): {parts} (MORE {rel} than MultiTask).")
+            out.append(Finding(f"Perplexity ({col[4:]}): {parts} (MORE {rel} than MultiTask).",
+                               "perplexity", verdict=rel))
     paper = paper_table()
     paper = paper[(paper.base == paper_base) & (paper.scheme == "MORE")]
     quote = (f" (paper, GPT-4, {paper_base} RMs: {paper.win.iloc[0]:.0f}/{paper.tie.iloc[0]:.0f}/"
@@ -426,23 +431,59 @@ def findings(table1: pd.DataFrame, wins: pd.DataFrame, corr: Mapping[str, Mappin
         inside = r.win_half_tie_low <= 0.5 <= r.win_half_tie_high
         verdict = ("the interval includes 0.5, no difference can be claimed" if inside else
                    f"MORE-RJS is {'better' if r.win_half_tie > 0.5 else 'worse'} (interval excludes 0.5)")
-        out.append(f"Judge `{r.judge}`: MORE-RJS vs MultiTask-RJS win/tie/lose "
-                   f"{100 * r.win:.0f}/{100 * r.tie:.0f}/{100 * r.lose:.0f} % over {r.n} prompts; "
-                   f"win rate (ties as half) {r.win_half_tie:.2f} [{r.win_half_tie_low:.2f}, "
-                   f"{r.win_half_tie_high:.2f}]: {verdict}{quote}.")
+        out.append(Finding(f"Judge `{r.judge}`: MORE-RJS vs MultiTask-RJS win/tie/lose "
+                           f"{100 * r.win:.0f}/{100 * r.tie:.0f}/{100 * r.lose:.0f} % over {r.n} "
+                           f"prompts; win rate (ties as half) {r.win_half_tie:.2f} "
+                           f"[{r.win_half_tie_low:.2f}, {r.win_half_tie_high:.2f}]: "
+                           f"{verdict}{quote}.", "win_rate", estimate=r.win_half_tie,
+                           ci_low=r.win_half_tie_low, ci_high=r.win_half_tie_high,
+                           verdict=verdict))
     for judge, c in corr.items():
         if np.isnan(c.get("spearman", np.nan)):
-            out.append(f"Fig. 7 (`{judge}`): {c.get('note')}.")
+            out.append(Finding(f"Fig. 7 (`{judge}`): {c.get('note')}.", "ece_win_correlation"))
             continue
         sign = ("negative (lower ECE, higher win rate: the paper's claim)"
                 if c["spearman_high"] < 0 else "positive (against the paper's claim)"
                 if c["spearman_low"] > 0 else "not distinguishable from zero")
-        out.append(f"Fig. 7 (`{judge}`): across {c['n_rms']} RMs, Spearman ρ(ECE, win rate vs SFT) "
-                   f"= {c['spearman']:.2f} [{c['spearman_low']:.2f}, {c['spearman_high']:.2f}], "
-                   f"Pearson r = {c['pearson']:.2f} [{c['pearson_low']:.2f}, "
-                   f"{c['pearson_high']:.2f}]: {sign}; {c['note']}.")
+        out.append(Finding(f"Fig. 7 (`{judge}`): across {c['n_rms']} RMs, Spearman ρ(ECE, win "
+                           f"rate vs SFT) = {c['spearman']:.2f} [{c['spearman_low']:.2f}, "
+                           f"{c['spearman_high']:.2f}], Pearson r = {c['pearson']:.2f} "
+                           f"[{c['pearson_low']:.2f}, {c['pearson_high']:.2f}]: {sign}; "
+                           f"{c['note']}.", "ece_win_correlation", estimate=c["spearman"],
+                           ci_low=c["spearman_low"], ci_high=c["spearman_high"], verdict=sign))
     return out
 
+
+def finding_identical_answers(identical: Mapping[str, int], n_prompts: int,
+                              rms: Sequence[str]) -> Finding:
+    """How many evaluation answers two policies share (every policy samples with one seed, so a
+    policy that SFT barely moved answers as before, and any judge calls that a tie).
+    ``identical``: counts for ``more_vs_multitask``, each of ``rms`` (vs the SFT baseline) and
+    ``base_vs_sft``; ``estimate`` is the MORE / MultiTask count.
+
+    Example:
+        >>> print(finding_identical_answers({"more_vs_multitask": 3, "more": 1, "base_vs_sft": 0},
+        ...                                 8, ["more"]))
+        Identical answers (all policies sample with one seed): MORE-RJS and MultiTask-RJS answer 3 of 8 evaluation prompts identically (a tie for every judge); each RJS policy and the SFT baseline: more 1; base policy and SFT baseline: 0.
+    """
+    return Finding(f"Identical answers (all policies sample with one seed): MORE-RJS and "
+                   f"MultiTask-RJS answer {identical['more_vs_multitask']} of {n_prompts} "
+                   f"evaluation prompts identically (a tie for every judge); each RJS policy and "
+                   f"the SFT baseline: " + ", ".join(f"{rm} {identical[rm]}" for rm in rms)
+                   + f"; base policy and SFT baseline: {identical['base_vs_sft']}.",
+                   "identical_answers", estimate=identical["more_vs_multitask"])
+
+
+def finding_scale(n_queries: int, n_prompts: int, policy_model: str) -> Finding:
+    """The run's scale, as a reminder that its intervals say what it can show.
+
+    Example:
+        >>> print(finding_scale(16, 8, "tiny-llama"))
+        Scale: 16 RJS queries, 8 evaluation prompts and a tiny-llama policy: the intervals above, not the point estimates, say what this run can show.
+    """
+    return Finding(f"Scale: {n_queries} RJS queries, {n_prompts} evaluation prompts and a "
+                   f"{policy_model} policy: the intervals above, not the point estimates, say "
+                   "what this run can show.", "scale")
 
 def sft_config(**overrides: Any) -> SFTConfig:
     """An :class:`SFTConfig` from notebook parameters (unknown names raise ``TypeError``).

@@ -8,20 +8,19 @@ the score win + 1/2 tie over N - errors (the authors report no such score and no
 **Bootstrap.** Resampling N outcomes with replacement only changes the four category counts,
 which are then Multinomial(N, observed proportions); ``bootstrap_win_rate`` draws those counts
 directly (``n_boot`` x 4 numbers, exactly the same distribution as resampling indices) and
-takes percentile intervals, the (alpha/2, 1 - alpha/2) quantiles of the replicates.
+takes percentile intervals (:func:`morelib.stats.percentile_interval`), the
+(alpha/2, 1 - alpha/2) quantiles of the replicates.
 
 **Wilson.** A category never (or always) observed gets a degenerate percentile interval
-([0, 0] for 0 of 24); :func:`wilson_interval` gives the score interval of a proportion, which
-stays honest there (0 of 24: [0, 0.138]).
+([0, 0] for 0 of 24); :func:`morelib.stats.wilson_interval` gives the score interval of a
+proportion, which stays honest there (0 of 24: [0, 0.138]).
 """
 
 from __future__ import annotations
 
-from statistics import NormalDist
-
 import numpy as np
 
-from ..calibration.bootstrap import BootstrapResult
+from ..stats import BootstrapResult, percentile_interval
 
 CATEGORIES = ("A", "tie", "B", "error")
 _INDEX = {c: i for i, c in enumerate(CATEGORIES)}
@@ -101,35 +100,7 @@ def bootstrap_win_rate(outcomes, n_boot: int = 2000, seed: int = 0, ci: float = 
     rng = np.random.default_rng(seed)
     draws = rng.multinomial(n, counts / n, size=n_boot)
     point, reps = _rates(counts, exclude_errors), _rates(draws, exclude_errors)
-    alpha = 1.0 - ci
-    out = {}
-    for name in BOOTSTRAP_METRICS:
-        rep = reps[name]
-        if np.isnan(rep).all():
-            low = high = float("nan")
-        else:
-            low, high = np.nanquantile(rep, [alpha / 2, 1 - alpha / 2])
-        out[name] = BootstrapResult(float(point[name]), float(low), float(high), ci, n_boot, rep)
-    return out
+    return {name: BootstrapResult(float(point[name]), *percentile_interval(reps[name], ci), ci,
+                                  n_boot, reps[name])
+            for name in BOOTSTRAP_METRICS}
 
-
-def wilson_interval(successes: int, n: int, ci: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval of a proportion ``successes / n`` (NaNs when ``n == 0``).
-
-    Example (p = 0.25 of 20, the textbook case; and a category never seen in 24):
-        >>> [round(x, 4) for x in wilson_interval(5, 20)]
-        [0.1119, 0.4687]
-        >>> [round(x, 4) for x in wilson_interval(0, 24)]
-        [0.0, 0.138]
-    """
-    if not 0 < ci < 1:
-        raise ValueError(f"ci must be in (0, 1), got {ci}")
-    if not 0 <= successes <= n:
-        raise ValueError(f"need 0 <= successes <= n, got {successes} of {n}")
-    if n == 0:
-        return float("nan"), float("nan")
-    z = NormalDist().inv_cdf(0.5 + ci / 2)
-    p, z2 = successes / n, z * z
-    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
-    half = z / (1 + z2 / n) * np.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
-    return float(max(0.0, centre - half)), float(min(1.0, centre + half))

@@ -11,7 +11,9 @@ all schemes alike:
 * :func:`margin_outliers` — Tables 4–6: Δr outliers by the box-plot rule (beyond 1.5 IQR of the
   quartiles, computed separately for correctly and wrongly ordered pairs, as the boxes of Fig. 5);
 * :func:`temperature_comparison` — MORE against post-hoc temperature scaling on held-out halves;
-* :func:`lambda_history`, :func:`lambda_summary` — MORE's λ and head-gradient cosines.
+* :func:`lambda_history`, :func:`lambda_summary` — MORE's λ and head-gradient cosines;
+* ``findings_*`` — generated sentences as :class:`~morelib.stats.Finding` records (sentence, claim, estimate,
+  interval, verdict).
 
 Example:
     >>> s = pd.DataFrame({"rm": ["single/a"] * 4 + ["single/b"] * 4, "test": ["a", "a", "b", "b"] * 2,
@@ -26,9 +28,11 @@ Example:
 import pandas as pd  # noqa: F401  (the example above)
 
 from morelib.analysis.findings import (  # noqa: F401
+    finding_out_of_domain,
     findings_accuracy_ece,
     findings_conflict,
     findings_lambda,
+    findings_lowest_ece,
     findings_outliers,
     findings_temperature,
 )

@@ -16,6 +16,7 @@ from morelib.calibration import (
     paired_bootstrap_ece,
 )
 from morelib.calibration import accuracy as _accuracy
+from morelib.stats import bootstrap_accuracy, percentile_interval
 
 #: Display names of the schemes, in the paper's row order.
 SOURCES_FIVE = ("helpful", "harmless", "oasst1", "webgpt", "summarize")
@@ -45,13 +46,8 @@ def margins(scores: pd.DataFrame, rm: str, tests: Iterable[str]) -> np.ndarray:
     return part.margin.to_numpy(dtype=np.float64)
 
 
-def _boot_accuracy(m: np.ndarray, n_boot: int, ci: float, seed: int) -> tuple[float, float]:
-    rng = np.random.default_rng(seed)
-    credit = (m > 0) + 0.5 * (m == 0)
-    idx = rng.integers(0, len(m), size=(n_boot, len(m)))
-    stats = credit[idx].mean(axis=1)
-    q = (1 - ci) / 2
-    return float(np.quantile(stats, q)), float(np.quantile(stats, 1 - q))
+def _accuracy_interval(m: np.ndarray, n_boot: int, ci: float, seed: int) -> tuple[float, float]:
+    return percentile_interval(bootstrap_accuracy(m, n_boot, seed), ci)
 
 
 def accuracy_ece(scores: pd.DataFrame, tests: Sequence[str], rms: Sequence[str] | None = None,
@@ -77,7 +73,7 @@ def accuracy_ece(scores: pd.DataFrame, tests: Sequence[str], rms: Sequence[str] 
             m = margins(scores, rm, [test])
             if len(m) == 0:
                 continue
-            lo, hi = _boot_accuracy(m, n_boot, ci, seed)
+            lo, hi = _accuracy_interval(m, n_boot, ci, seed)
             accs.append(_accuracy(m))
             rows.append((rm, test, "accuracy", _accuracy(m), lo, hi))
             b = bootstrap_ece(m, n_boot=n_boot, ci=ci, seed=seed)
@@ -85,7 +81,7 @@ def accuracy_ece(scores: pd.DataFrame, tests: Sequence[str], rms: Sequence[str] 
         if not accs:
             continue
         merged = margins(scores, rm, tests)
-        lo, hi = _boot_accuracy(merged, n_boot, ci, seed)
+        lo, hi = _accuracy_interval(merged, n_boot, ci, seed)
         rows.append((rm, "mean", "accuracy", float(np.mean(accs)), lo, hi))
         b = bootstrap_ece(merged, n_boot=n_boot, ci=ci, seed=seed)
         rows.append((rm, "pooled", "ece", b.estimate, b.low, b.high))

@@ -7,18 +7,14 @@ Each pair's contribution to the per-bin sums of (confidence - label) and counts 
 are ``W @ A``. Resamples are processed in chunks to bound memory; results depend only on the
 seed, B and N.
 
-**Method.** Percentile intervals: the (alpha/2, 1 - alpha/2) quantiles of the B replicates.
-Paired test: both RMs are resampled with the *same* pair indices; with d* the replicate
-differences metric(A) - metric(B), the two-sided p-value is the percentile-interval inversion
-``p = min(1, 2 * min((1 + #{d* <= 0}) / (B + 1), (1 + #{d* >= 0}) / (B + 1)))``, i.e. twice
-the smaller tail mass of the bootstrap distribution beyond 0, with the +1 correction so that
-p is never 0. It agrees with the reported interval: p < alpha about when the interval excludes
-0. Identical RMs give d* = 0 everywhere and p = 1.
+**Method.** Percentile intervals (:func:`morelib.stats.percentile_interval`): the
+(alpha/2, 1 - alpha/2) quantiles of the B replicates. Paired test: both RMs are resampled with
+the *same* pair indices; the two-sided p-value of the replicate differences metric(A) - metric(B)
+is :func:`morelib.stats.paired_p_value` (twice the smaller tail mass beyond 0, +1 corrected).
+Identical RMs give d* = 0 everywhere and p = 1.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.special import expit
@@ -32,36 +28,12 @@ from ._common import (
     entries,
     reduce_bins,
 )
+from ..stats import BootstrapResult, PairedBootstrapResult, paired_p_value, percentile_interval
+
+__all__ = ["BootstrapResult", "PairedBootstrapResult", "bootstrap_ece", "paired_bootstrap_ece"]
 
 _METRICS = {"ece": "l1", "ace": "ace", "mce": "max"}
 _CHUNK_ELEMENTS = 1 << 23  # resampled indices held at once
-
-
-@dataclass(frozen=True)
-class BootstrapResult:
-    """Point estimate, percentile interval [low, high] at level ``ci``, and the replicates."""
-
-    estimate: float
-    low: float
-    high: float
-    ci: float
-    n_boot: int
-    replicates: np.ndarray = field(repr=False, compare=False)
-
-
-@dataclass(frozen=True)
-class PairedBootstrapResult:
-    """difference = metric(A) - metric(B) on the original pairs, its interval and p-value."""
-
-    difference: float
-    low: float
-    high: float
-    p_value: float
-    estimate_a: float
-    estimate_b: float
-    ci: float
-    n_boot: int
-    replicates: np.ndarray = field(repr=False, compare=False)
 
 
 def _pair_matrices(margins, labels, n_bins):
@@ -101,9 +73,7 @@ def _check(n_boot, ci, metric):
     return _METRICS[check_choice(metric, tuple(_METRICS), "metric")]
 
 
-def _interval(values, ci):
-    low, high = np.quantile(values, [(1.0 - ci) / 2.0, (1.0 + ci) / 2.0])
-    return float(low), float(high)
+_interval = percentile_interval  # the name seed_bootstrap imports
 
 
 def bootstrap_ece(
@@ -171,8 +141,7 @@ def paired_bootstrap_ece(
     est_a, est_b = (float(reduce_bins(c.sum(0), s.sum(0), how)) for s, c in (a, b))
     reps_a, reps_b = _replicates([a, b], int(n_boot), seed, how)
     diff = reps_a - reps_b
-    tail = min(np.count_nonzero(diff <= 0), np.count_nonzero(diff >= 0))
-    p_value = min(1.0, 2.0 * (1.0 + tail) / (int(n_boot) + 1.0))
     return PairedBootstrapResult(
-        est_a - est_b, *_interval(diff, ci), p_value, est_a, est_b, ci, int(n_boot), diff
+        est_a - est_b, *_interval(diff, ci), paired_p_value(diff), est_a, est_b, ci, int(n_boot),
+        diff,
     )

@@ -26,9 +26,9 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 from scipy.special import expit, logit
-from scipy.stats import norm
 
 from morelib.calibration import accuracy, ece_against_truth
+from morelib.stats import Finding, wilson_interval
 
 
 def rm_label(rm: str) -> str:
@@ -43,24 +43,6 @@ def rm_label(rm: str) -> str:
     return rm.split("/", 1)[1] if rm.startswith("single/") else rm
 
 
-def wilson(successes: float, n: int, ci: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval of a proportion (``successes`` may be fractional: ties count 1/2).
-
-    Example:
-        >>> [round(x, 3) for x in wilson(8, 10)]
-        [0.49, 0.943]
-        >>> wilson(0, 0)
-        (nan, nan)
-    """
-    if n == 0:
-        return float("nan"), float("nan")
-    z = float(norm.ppf(0.5 + ci / 2))
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return float(centre - half), float(centre + half)
-
-
 def cross_accuracy(scores: pd.DataFrame, ci: float = 0.95) -> pd.DataFrame:
     """``train, test, rm, accuracy, low, high, n``: accuracy of every RM on every test set
     (a tie Δr = 0 earns half credit) with a Wilson interval; ``train`` is :func:`rm_label`.
@@ -69,7 +51,7 @@ def cross_accuracy(scores: pd.DataFrame, ci: float = 0.95) -> pd.DataFrame:
     for (rm, test), part in scores.groupby(["rm", "test"], sort=False):
         m = part.margin.to_numpy(dtype=float)
         acc = accuracy(m)
-        low, high = wilson(acc * len(m), len(m), ci)
+        low, high = wilson_interval(acc * len(m), len(m), ci)
         rows.append((rm_label(rm), test, rm, acc, low, high, len(m)))
     return pd.DataFrame(rows, columns=["train", "test", "rm", "accuracy", "low", "high", "n"])
 
@@ -145,8 +127,9 @@ def _pct(x: float) -> str:
 
 
 def findings(cross: pd.DataFrame, shift: pd.DataFrame, drift: pd.DataFrame | None = None,
-             focus: str = "harmless") -> list[str]:
-    """Findings sentences computed from :func:`cross_accuracy`, :func:`margin_shift` and
+             focus: str = "harmless") -> list[Finding]:
+    """Findings sentences (:class:`~morelib.stats.Finding`; claims ``transfer_gap``,
+    ``not_best_on_own``, ``margin_shift``, ``drift``) computed from :func:`cross_accuracy`, :func:`margin_shift` and
     :func:`drift_table` (empty tables give no sentence).
 
     Example:
@@ -161,28 +144,30 @@ def findings(cross: pd.DataFrame, shift: pd.DataFrame, drift: pd.DataFrame | Non
         worst = summary.sort_values("gap", ascending=False).iloc[0]
         raw = cross.loc[(cross.train == "Raw") & cross.test.isin(summary.train), "accuracy"]
         raw_text = f"; the untrained Raw RM averages {_pct(raw.mean())}" if len(raw) else ""
-        out.append(f"Single-source RMs reach {_pct(summary.own.mean())} on their own source and "
-                   f"{_pct(summary.other.mean())} on the other sources (mean gap "
-                   f"{100 * summary.gap.mean():+.1f} points; largest for {worst.train}, "
-                   f"{100 * worst.gap:+.1f}){raw_text}.")
+        out.append(Finding(f"Single-source RMs reach {_pct(summary.own.mean())} on their own "
+                           f"source and {_pct(summary.other.mean())} on the other sources (mean "
+                           f"gap {100 * summary.gap.mean():+.1f} points; largest for "
+                           f"{worst.train}, {100 * worst.gap:+.1f}){raw_text}.", "transfer_gap",
+                           estimate=summary.gap.mean()))
         below = summary[summary.own <= summary.other]
         if len(below):
-            out.append("Not every RM is best on its own source: "
-                       + ", ".join(below.train) + " score as well or better elsewhere.")
+            out.append(Finding("Not every RM is best on its own source: " + ", ".join(below.train)
+                               + " score as well or better elsewhere.", "not_best_on_own"))
     here = shift[(shift.test == focus) & (shift.train != "Raw")]
     if len(here):
         up = [t for t, s in zip(here.train, here["shift"]) if s > 0]
         down = [t for t, s in zip(here.train, here["shift"]) if s <= 0]
-        out.append(f"On the {focus} test set, relative to Raw, the mean Δr moves up for "
-                   f"{', '.join(up) or 'no RM'} and down for {', '.join(down) or 'no RM'} "
-                   f"(shifts from {here['shift'].min():+.3f} to {here['shift'].max():+.3f}).")
+        out.append(Finding(f"On the {focus} test set, relative to Raw, the mean Δr moves up for "
+                           f"{', '.join(up) or 'no RM'} and down for {', '.join(down) or 'no RM'} "
+                           f"(shifts from {here['shift'].min():+.3f} to "
+                           f"{here['shift'].max():+.3f}).", "margin_shift"))
     if drift is not None and len(drift):
         trained = drift[drift.train != "Raw"].sort_values("mae")
         if len(trained):
             best, worst = trained.iloc[0], trained.iloc[-1]
-            out.append(f"Drift from the shared utility (mean |σ(Δr) − p*| on the simulator tests): "
-                       f"smallest for {best.train} ({best.mae:.3f}), largest for {worst.train} "
-                       f"({worst.mae:.3f}); Pearson correlation of Δr with the true shared "
-                       f"log-odds ranges from {trained['corr'].min():.2f} to "
-                       f"{trained['corr'].max():.2f}.")
+            out.append(Finding(f"Drift from the shared utility (mean |σ(Δr) − p*| on the simulator "
+                               f"tests): smallest for {best.train} ({best.mae:.3f}), largest for "
+                               f"{worst.train} ({worst.mae:.3f}); Pearson correlation of Δr with "
+                               f"the true shared log-odds ranges from {trained['corr'].min():.2f} "
+                               f"to {trained['corr'].max():.2f}.", "drift"))
     return out

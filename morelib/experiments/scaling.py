@@ -48,6 +48,7 @@ from morelib.data.mixing import PAPER_SOURCE_ORDER, select_sources
 from morelib.experiments.data import ExperimentData
 from morelib.experiments.suite import score_suite, train_suite
 from morelib.runs import RunCache
+from morelib.stats import Finding, bootstrap_accuracy, percentile_interval
 from morelib.training import RMTrainingConfig
 
 #: Display names of the schemes in a sweep.
@@ -145,29 +146,22 @@ def sweep_scores(cache: RunCache, base: RMTrainingConfig,
     return pd.concat(frames, ignore_index=True)
 
 
-def _boot_accuracy(m: np.ndarray, reps: int, seed: int) -> np.ndarray:
-    credit = (m > 0) + 0.5 * (m == 0)
-    idx = np.random.default_rng(seed).integers(0, len(m), size=(reps, len(m)))
-    return credit[idx].mean(axis=1)
-
-
 def _row_values(margins: dict[str, np.ndarray], n_boot: int, ci: float, seed: int) -> list:
     """Per test and the mean over tests (the paper's Table 1 convention for H&H): accuracy and
     ECE with percentile bootstrap intervals (tests resampled independently)."""
-    q = [(1 - ci) / 2, (1 + ci) / 2]
     out, acc_reps, ece_reps, accs, eces = [], [], [], [], []
     for test, m in margins.items():
-        a = _boot_accuracy(m, n_boot, seed)
+        a = bootstrap_accuracy(m, n_boot, seed)
         b = bootstrap_ece(m, n_boot=n_boot, seed=seed)
         accs.append(accuracy(m)), eces.append(b.estimate)
         acc_reps.append(a), ece_reps.append(b.replicates)
-        out.append((test, "accuracy", accs[-1], *np.quantile(a, q)))
+        out.append((test, "accuracy", accs[-1], *percentile_interval(a, ci)))
         out.append((test, "ece", b.estimate, b.low, b.high))
     if len(margins) > 1:
         out.append(("H&H" if set(margins) == set(HH) else "mean", "accuracy", float(np.mean(accs)),
-                    *np.quantile(np.mean(acc_reps, axis=0), q)))
+                    *percentile_interval(np.mean(acc_reps, axis=0), ci)))
         out.append(("H&H" if set(margins) == set(HH) else "mean", "ece", float(np.mean(eces)),
-                    *np.quantile(np.mean(ece_reps, axis=0), q)))
+                    *percentile_interval(np.mean(ece_reps, axis=0), ci)))
     return out
 
 
@@ -246,8 +240,9 @@ def model_label(name: str, sizes: pd.DataFrame | None = None) -> str:
 
 
 def findings(metrics: pd.DataFrame, sizes: pd.DataFrame, n_train: int,
-             test: str = "H&H") -> list[str]:
-    """Sentences computed from :func:`sweep_metrics` (ECE and accuracy on ``test``): whether
+             test: str = "H&H") -> list[Finding]:
+    """Sentences (:class:`~morelib.stats.Finding`; claims ``ece_vs_k``, ``ece_more_vs_multitask``,
+    ``ece_vs_train_size``) computed from :func:`sweep_metrics` (ECE and accuracy on ``test``): whether
     MORE's ECE falls from the smallest to the largest K and ends below Top's (the paper's
     Fig. 6 claim), MORE vs MultiTask at the largest K per model, and the train-size trend.
 
@@ -278,16 +273,20 @@ def findings(metrics: pd.DataFrame, sizes: pd.DataFrame, n_train: int,
             text += f", ending {where} Top's {t:.4f}"
         if len(mt) >= 2:
             text += f"; MultiTask goes from {mt.value.iloc[0]:.4f} to {mt.value.iloc[-1]:.4f}"
-        out.append(text + ".")
+        out.append(Finding(text + ".", "ece_vs_k", estimate=last.value - first.value,
+                           verdict=trend))
         if len(mt):
             a, b = last, mt.iloc[-1]
             overlap = a.low <= b.high and b.low <= a.high
             verdict = ("below" if a.value < b.value else "not below")
-            out.append(f"{model}, K={last.k}: MORE's ECE {a.value:.4f} [{a.low:.4f}, {a.high:.4f}] "
-                       f"vs MultiTask's {b.value:.4f} [{b.low:.4f}, {b.high:.4f}]: "
-                       + (f"{verdict} as a point estimate, but the 95% intervals overlap, so no "
-                          "difference can be claimed (the trends above are point estimates too)."
-                          if overlap else f"{verdict}, and the 95% intervals do not overlap."))
+            out.append(Finding(
+                f"{model}, K={last.k}: MORE's ECE {a.value:.4f} [{a.low:.4f}, {a.high:.4f}] "
+                f"vs MultiTask's {b.value:.4f} [{b.low:.4f}, {b.high:.4f}]: "
+                + (f"{verdict} as a point estimate, but the 95% intervals overlap, so no "
+                   "difference can be claimed (the trends above are point estimates too)."
+                   if overlap else f"{verdict}, and the 95% intervals do not overlap."),
+                "ece_more_vs_multitask", estimate=a.value, ci_low=a.low, ci_high=a.high,
+                verdict=("intervals overlap" if overlap else verdict)))
     sizes_rows = ece[ece.n_train != n_train]
     if len(sizes_rows):
         for (model, scheme), rows in ece[ece.scheme.isin(["MORE", "MultiTask"])
@@ -296,7 +295,9 @@ def findings(metrics: pd.DataFrame, sizes: pd.DataFrame, n_train: int,
             rows = rows.sort_values("n_train")
             if rows.n_train.nunique() < 2:
                 continue
-            out.append(f"{model}, {scheme}: ECE {rows.value.iloc[0]:.4f} with "
-                       f"{rows.n_train.iloc[0]} pairs per source, {rows.value.iloc[-1]:.4f} with "
-                       f"{rows.n_train.iloc[-1]}.")
+            out.append(Finding(f"{model}, {scheme}: ECE {rows.value.iloc[0]:.4f} with "
+                               f"{rows.n_train.iloc[0]} pairs per source, "
+                               f"{rows.value.iloc[-1]:.4f} with {rows.n_train.iloc[-1]}.",
+                               "ece_vs_train_size",
+                               estimate=rows.value.iloc[-1] - rows.value.iloc[0]))
     return out
