@@ -32,13 +32,13 @@ from morelib.plots.save import save_figure
 from morelib.plots.style import (
     SCHEME_COLORS, SOURCE_COLORS, STYLE_PATH, color_for, palette, use_style,
 )
-from morelib.plots.intervals import interval_plot
+from morelib.plots.intervals import effects_by_setting, interval_plot
 from morelib.plots.tables import accuracy_heatmap, cosine_heatmap, grouped_bars, metric_vs_k
 from morelib.plots.training import cosine_matrix, lambda_over_training
 
 __all__ = [
     "SCHEME_COLORS", "SOURCE_COLORS", "STYLE_PATH", "accuracy_heatmap", "color_for",
-    "cosine_heatmap", "cosine_matrix", "grouped_bars", "interval_plot", "lambda_over_training",
+    "cosine_heatmap", "cosine_matrix", "effects_by_setting", "grouped_bars", "interval_plot", "lambda_over_training",
     "margin_boxplots", "margin_histograms", "metric_vs_k", "palette", "reliability_diagrams",
     "save_figure", "short_model_name", "use_style",
 ]
