@@ -49,10 +49,13 @@ def legend_title(title: str | None, interval: str | None, kind: str = "error bar
     Example:
         >>> legend_title("scheme", "95 % bootstrap CI")
         'scheme\n(error bars: 95 % bootstrap CI)'
+        >>> legend_title("track", "95 % two-level bootstrap CI")
+        'track\n(error bars: 95 % two-level\nbootstrap CI)'
     """
     if not interval:
         return title
-    return f"{title}\n({kind}: {interval})" if title else f"{kind}: {interval}"
+    note = textwrap.fill(f"({kind}: {interval})", 32)  # a long note would squeeze the axes
+    return f"{title}\n{note}" if title else note[1:-1]
 
 
 def need_columns(frame: pd.DataFrame, *columns: str | None) -> None:
