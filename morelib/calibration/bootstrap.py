@@ -73,7 +73,6 @@ def _check(n_boot, ci, metric):
     return _METRICS[check_choice(metric, tuple(_METRICS), "metric")]
 
 
-_interval = percentile_interval  # the name seed_bootstrap imports
 
 
 def bootstrap_ece(
@@ -103,7 +102,7 @@ def bootstrap_ece(
     signed, count = _pair_matrices(margins, labels, n_bins)
     estimate = float(reduce_bins(count.sum(0), signed.sum(0), how))
     reps = _replicates([(signed, count)], int(n_boot), seed, how)[0]
-    return BootstrapResult(estimate, *_interval(reps, ci), ci, int(n_boot), reps)
+    return BootstrapResult(estimate, *percentile_interval(reps, ci), ci, int(n_boot), reps)
 
 
 def paired_bootstrap_ece(
@@ -142,6 +141,6 @@ def paired_bootstrap_ece(
     reps_a, reps_b = _replicates([a, b], int(n_boot), seed, how)
     diff = reps_a - reps_b
     return PairedBootstrapResult(
-        est_a - est_b, *_interval(diff, ci), paired_p_value(diff), est_a, est_b, ci, int(n_boot),
+        est_a - est_b, *percentile_interval(diff, ci), paired_p_value(diff), est_a, est_b, ci, int(n_boot),
         diff,
     )

@@ -46,7 +46,9 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .bootstrap import _check, _interval, _pair_matrices, _replicates
+from morelib.stats import paired_p_value, percentile_interval
+
+from .bootstrap import _check, _pair_matrices, _replicates
 from ._common import reduce_bins
 
 Statistic = Callable[[np.ndarray], np.ndarray]
@@ -96,11 +98,6 @@ def per_seed_arrays(values, name: str = "values") -> list[np.ndarray]:
     return rows
 
 
-def _p_value(replicates: np.ndarray) -> float:
-    tail = min(np.count_nonzero(replicates <= 0), np.count_nonzero(replicates >= 0))
-    return float(min(1.0, 2.0 * (1.0 + tail) / (replicates.size + 1.0)))
-
-
 def combine_seed_replicates(per_seed: np.ndarray, table: np.ndarray, *, ci: float = 0.95,
                             seed: int = 0, n_pairs: int | None = None, crossed: bool = False
                             ) -> SeedPairBootstrapResult:
@@ -121,8 +118,8 @@ def combine_seed_replicates(per_seed: np.ndarray, table: np.ndarray, *, ci: floa
     if crossed:
         draws = np.broadcast_to(np.arange(n_boot)[:, None], (n_boot, n_seeds))
     replicates = table[seeds, draws].mean(axis=1)
-    return SeedPairBootstrapResult(float(per_seed.mean()), *_interval(replicates, ci),
-                                   _p_value(replicates), ci, n_seeds,
+    return SeedPairBootstrapResult(float(per_seed.mean()), *percentile_interval(replicates, ci),
+                                   paired_p_value(replicates), ci, n_seeds,
                                    int(n_pairs if n_pairs is not None else 0), n_boot, per_seed,
                                    replicates)
 
