@@ -45,10 +45,10 @@ def main(args: Any) -> int:
         print(f"morelib eval-rm: {err}", file=sys.stderr)
         return 2
     tokenizer = load_tokenizer(args.model)
-    max_length = args.max_length or trained_max_length(args.model) or DEFAULT_MAX_LENGTH
+    trained = trained_max_length(args.model)
+    max_length = args.max_length or trained or DEFAULT_MAX_LENGTH
     print(f"morelib eval-rm: {args.model}: max length {max_length}"
-          f"{'' if args.max_length else ' (as trained)' if trained_max_length(args.model) else ''}",
-          file=sys.stderr)
+          f"{'' if args.max_length else ' (as trained)' if trained else ''}", file=sys.stderr)
     table = evaluate_sources(model, tokenizer, sources, batch_size=args.batch_size,
                              max_length=max_length, columns={"rm": args.model},
                              progress=not args.quiet)

@@ -61,6 +61,7 @@ def option_name(field_name: str) -> str:
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     """The command's arguments: data, output, and one option per training-config field."""
     from morelib.training import RMTrainingConfig
+    from morelib.typed_fields import unwrap_optional
 
     parser.add_argument("data", nargs="*", metavar="DATA",
                         help="training sources: files, hub ids or simulator[:N] (or 'data' in "
@@ -86,11 +87,11 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
         default = COMMAND_DEFAULTS.get(f.name, f.default)
         if default is not dataclasses.MISSING:
             kwargs["help"] += f" (default: {default!r})"
-        base = _base_type(hints[f.name])
+        base, _ = unwrap_optional(hints[f.name])
         if base is bool:
             kwargs["action"] = argparse.BooleanOptionalAction
         elif typing.get_origin(base) is tuple:
-            kwargs.update(nargs="*", type=_base_type(typing.get_args(base)[0]))
+            kwargs.update(nargs="*", type=unwrap_optional(typing.get_args(base)[0])[0])
         else:
             kwargs["type"] = _typed(f.name, base)
         if f.metadata.get("choices"):
@@ -258,20 +259,14 @@ def train(config: Any, train_sources: list, eval_sources: dict, output_dir: str)
     return 0
 
 
-def _base_type(annotation: Any) -> Any:
-    args = [a for a in typing.get_args(annotation) if a is not type(None)]
-    if typing.get_origin(annotation) in (typing.Union, getattr(__import__("types"), "UnionType")):
-        return args[0]
-    return annotation
-
-
 def _typed(name: str, base: Any):
-    """An argparse type that names the option in its error."""
+    """An argparse type whose error says what the option expects."""
+    from morelib.typed_fields import describe
+
     def parse(text: str) -> Any:
         try:
             return base(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"expected {'an integer' if base is int else 'a number'}, got {text!r}") from None
+            raise argparse.ArgumentTypeError(f"expected {describe(base)}, got {text!r}") from None
     parse.__name__ = getattr(base, "__name__", "value")
     return parse

@@ -93,7 +93,7 @@ def convert(name: str, value: Any, annotation: Any) -> Any:
         ...
         morelib.typed_fields.SettingError: n: expected an integer, got True (bool)
     """
-    base, optional = _unwrap_optional(annotation)
+    base, optional = unwrap_optional(annotation)
     if value is None:
         if optional:
             return None
@@ -137,14 +137,20 @@ def range_problem(value: Any, metadata: Any) -> str | None:
 
 def describe(annotation: Any) -> str:
     """``"an integer"``, ``"a number"``, ... for messages."""
-    base, _ = _unwrap_optional(annotation)
+    base, _ = unwrap_optional(annotation)
     if typing.get_origin(base) is tuple:
         item = describe(typing.get_args(base)[0]).split(" ", 1)[1]
         return f"a list of {item}s"
     return _TYPE_WORDS.get(base, getattr(base, "__name__", str(base)))
 
 
-def _unwrap_optional(annotation: Any) -> tuple[Any, bool]:
+def unwrap_optional(annotation: Any) -> tuple[Any, bool]:
+    """``(type, whether None is allowed)`` of an annotation such as ``int | None``.
+
+    Example:
+        >>> unwrap_optional(int | None), unwrap_optional(float)
+        ((<class 'int'>, True), (<class 'float'>, False))
+    """
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
         return args[0], len(args) < len(typing.get_args(annotation))
