@@ -24,6 +24,22 @@ def add_data_options(parser: argparse.ArgumentParser, default: Any = None) -> No
                              "only where they would be glued; '' for plain concatenation)")
 
 
+def add_setup_arguments(parser: Any) -> None:
+    """The options of ``morelib setup`` / ``python -m morelib.suite_setup``."""
+    from morelib.profiles import TRAINING_NOTEBOOKS
+
+    parser.add_argument("--profile", required=True)
+    parser.add_argument("--notebooks", nargs="+", default=list(TRAINING_NOTEBOOKS),
+                        help="notebooks whose RMs to train (stems or numbers: 03 04 05)")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="resolve every model and dataset, print the plan (RMs, steps, "
+                             "memory per GPU against the visible GPUs, expected time), train "
+                             "nothing")
+    parser.add_argument("--sharded", action="store_true",
+                        help="estimate memory as FSDP / ZeRO-3 shard it (detected under such a "
+                             "launch; give it for a dry run outside the launcher)")
+
+
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     """The parser; ``train``'s many options are added only when ``argv`` runs ``train`` (they
     import the training config, and ``morelib --help`` stays fast)."""
@@ -72,6 +88,13 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     reproduce.add_argument("--notebooks", nargs="+", default=None, metavar="PREFIX",
                            help="run only the notebooks whose names start with these (e.g. 02 04)")
     reproduce.set_defaults(handler="morelib.reproduce:main")
+
+    setup = commands.add_parser(
+        "setup", help="train every RM a profile's notebooks use into the cache (or --dry-run: "
+                      "the plan, memory and time); multi-GPU: accelerate launch -m "
+                      "morelib.suite_setup")
+    add_setup_arguments(setup)
+    setup.set_defaults(handler="morelib.suite_setup:setup")
     return parser
 
 

@@ -3,18 +3,22 @@ dry-run's plan.
 
 A profile's notebooks train RMs in three places: the shared suite (notebooks 01, 02, 04 and
 05's RMs under test), notebook 03's scaling sweep (:func:`morelib.experiments.scaling.sweep_plan`)
-and notebook 05's gold RM. :func:`profile_jobs` builds each of them from the notebook's own
-parameter defaults and the profile (the same values ``morelib reproduce`` gives the notebook),
-so the RMs the launcher trains are the cache entries the notebooks then load.
+and notebook 05's gold RM. :func:`profile_jobs` builds each of them from the profile's training
+sections (:mod:`morelib.profiles`), which the notebooks read too, so the RMs the launcher trains
+are the cache entries the notebooks then load.
 :func:`planned_rms` lists the distinct RMs (one per cache key) with their optimiser steps;
 :func:`morelib.plan_report.format_plan` adds memory and time.
 
 Example:
     >>> import tempfile
-    >>> profile = {"common": {"n_train": 4, "n_test": 2, "sources": ["helpful", "harmless"],
-    ...            "use_real_data": False, "max_steps": 1, "cache_dir": tempfile.mkdtemp()},
-    ...            "03_scaling": {"scaling_models": ["tiny-bert"], "ks": [2], "train_sizes": []}}
-    >>> rms = planned_rms(profile_jobs(profile, "smoke"))
+    >>> from morelib.profiles import spec_from_mapping
+    >>> spec = spec_from_mapping({
+    ...     "suite": {"model": "tiny-llama", "n_train": 4, "n_test": 2, "max_steps": 1,
+    ...               "sources": ["helpful", "harmless"], "use_real_data": False},
+    ...     "scaling": {"models": ["tiny-bert"], "ks": [2]}, "gold": {},
+    ...     "rjs": {"policy_model": "tiny-llama", "prompts_per_source": 2, "max_new_tokens": 4,
+    ...             "eval_prompts_per_source": 2, "ppl_per_source": 2}}, "toy.yaml")
+    >>> rms = planned_rms(profile_jobs(spec, RunCache(tempfile.mkdtemp())))
     >>> sorted({(r.notebook, r.label) for r in rms})  # doctest: +NORMALIZE_WHITESPACE
     [('03_scaling', 'sweep K=2 n=4'), ('03_scaling', 'sweep singles n=4'),
      ('04_more_training', 'suite'), ('05_rjs_alignment', 'gold both')]
@@ -24,18 +28,16 @@ Example:
 
 from __future__ import annotations
 
-import ast
 import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
 from morelib.experiments.data import ExperimentData
+from morelib.profiles import TRAINING_NOTEBOOKS, ProfileSpec
 from morelib.runs import RunCache
 from morelib.training import RMTrainingConfig
 
-#: Notebooks that train RMs, in the order the launcher trains them.
-TRAINING_NOTEBOOKS = ("04_more_training", "03_scaling", "05_rjs_alignment")
 
 
 @dataclass(frozen=True)
@@ -64,45 +66,42 @@ class PlannedRM:
     cached: bool
 
 
-def notebook_values(profile: dict[str, Any], stem: str, root: Path | None = None
-                    ) -> dict[str, Any]:
-    """A notebook's parameter values under ``profile``: its defaults, the ``common`` keys it
-    declares, its own section (as :func:`morelib.reproduce.notebook_parameters`)."""
-    from morelib.reproduce import declared_parameters, notebook_parameters, project_root
+def profile_cache(root: Path, profile: dict[str, Any]) -> RunCache:
+    """The RM cache a profile's notebooks use: their ``cache_dir`` parameter (the profile's
+    ``common`` section may set it; default :data:`morelib.report.DEFAULT_CACHE_DIR`)."""
+    from morelib.report import DEFAULT_CACHE_DIR
 
-    folder = (root or project_root()) / "notebooks"
-    defaults = {k: ast.literal_eval(v)
-                for k, v in declared_parameters(folder / f"{stem}.ipynb").items()}
-    return {**defaults, **notebook_parameters(profile, stem, set(defaults))}
+    folder = Path((profile.get("common") or {}).get("cache_dir") or DEFAULT_CACHE_DIR)
+    return RunCache(folder if folder.is_absolute() else root / folder)
 
 
-def profile_jobs(profile: dict[str, Any], name: str, root: Path | None = None,
+def profile_jobs(spec: ProfileSpec, cache: RunCache,
                  notebooks: Sequence[str] = TRAINING_NOTEBOOKS) -> list[TrainJob]:
-    """The training calls of ``notebooks`` under ``profile`` (see the module notes)."""
+    """The training calls of ``notebooks`` under the profile's training ``spec`` (see the
+    module notes), into ``cache``."""
     from morelib.experiments.gold import gold_schemes
     from morelib.experiments.scaling import sweep_plan
     from morelib.experiments.suite import SCHEMES
-    from morelib.suite_setup import suite_from_values
 
     jobs: list[TrainJob] = []
     trained = tuple(s for s in SCHEMES if s != "raw")
     for stem in notebooks:
-        p = notebook_values(profile, stem, root)
-        suite = suite_from_values(p, name)
         if stem == "03_scaling":
-            steps = sweep_plan(suite.base, lambda n: suite_from_values({**p, "n_train": n},
-                                                                       name).data,
-                               p["scaling_models"], p["n_train"], p["ks"], p["train_sizes"])
+            sweep = spec.sweep_suite
+            steps = sweep_plan(sweep.config(), lambda n: sweep.updated(n_train=n).inputs(
+                cache.root).data, spec.scaling.models, sweep.n_train, spec.scaling.ks,
+                spec.scaling.train_sizes)
             for s in steps:
                 what = "singles" if s.schemes == ("single",) else f"K={s.k}"
-                jobs.append(TrainJob(stem, f"sweep {what} n={s.n_train}", suite.cache,
-                                     s.config, s.data, s.schemes))
+                jobs.append(TrainJob(stem, f"sweep {what} n={s.n_train}", cache, s.config,
+                                     s.data, s.schemes))
             continue
-        jobs.append(TrainJob(stem, "suite", suite.cache, suite.base, suite.data, trained))
+        suite = spec.suite.inputs(cache.root)
+        jobs.append(TrainJob(stem, "suite", cache, suite.base, suite.data, trained))
         if stem == "05_rjs_alignment":
-            gold = suite_from_values({**p, "n_train": p["n_train"] * p["gold_factor"]}, name)
-            jobs.append(TrainJob(stem, f"gold {p['gold_scheme']}", gold.cache, gold.base,
-                                 gold.data, gold_schemes(p["gold_scheme"])))
+            gold = spec.gold_suite.inputs(cache.root)
+            jobs.append(TrainJob(stem, f"gold {spec.gold.scheme}", cache, gold.base, gold.data,
+                                 gold_schemes(spec.gold.scheme)))
     return jobs
 
 

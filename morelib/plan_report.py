@@ -13,7 +13,10 @@ Example:
     >>> text = format_plan([rm], gpus=[])
     >>> "no GPU visible" in text, "tiny-bert" in text
     (True, True)
-    >>> print(policy_line({"policy_model": "tiny-llama", "sft_lora_r": 8}))  # doctest: +ELLIPSIS
+    >>> from morelib.profile_sections import RJSSpec
+    >>> rjs = RJSSpec(policy_model="tiny-llama", prompts_per_source=2, max_new_tokens=4,
+    ...               eval_prompts_per_source=2, ppl_per_source=2, sft_lora_r=8)
+    >>> print(policy_line(rjs))  # doctest: +ELLIPSIS
     05 policy tiny-llama: 0.00 B parameters; SFT (LoRA r=8) in the notebook process: ~1.5 GB ...
     >>> check_plan([rm], [("NVIDIA H100", 80e9)], world_size=2)
     ['this launch has 2 process(es) but the RMs are configured for world_size 1']
@@ -89,21 +92,22 @@ def format_plan(rms: Sequence[Any], gpus: Sequence[tuple[str, float]],
     return "\n".join(lines)
 
 
-def policy_memory(values: dict[str, Any]) -> float:
+def policy_memory(rjs: Any) -> float:
     """Bytes of notebook 05's SFT, which runs in the notebook's process: the base policy (fp32,
     4 B per weight) stays loaded next to the copy being trained (16 B per weight in full
     fine-tuning; 4 B plus small adapters with LoRA), plus the CUDA overhead. Resolving the
     policy here makes a gated one without a token fail before anything trains."""
-    n = model_shape(values["policy_model"]).parameters
-    return 4.0 * n + (4.0 * n if values.get("sft_lora_r", 0) else 16.0 * n) + 1.5 * GB
+    n = model_shape(rjs.policy_model).parameters
+    return 4.0 * n + (4.0 * n if rjs.sft_lora_r else 16.0 * n) + 1.5 * GB
 
 
-def policy_line(values: dict[str, Any]) -> str:
-    """One line on notebook 05's policy and its SFT memory (:func:`policy_memory`)."""
-    n, lora = model_shape(values["policy_model"]).parameters, values.get("sft_lora_r", 0)
+def policy_line(rjs: Any) -> str:
+    """One line on notebook 05's policy (an :class:`~morelib.profile_sections.RJSSpec`) and
+    its SFT memory (:func:`policy_memory`)."""
+    n, lora = model_shape(rjs.policy_model).parameters, rjs.sft_lora_r
     kind = f"LoRA r={lora}" if lora else "full fine-tuning"
-    return (f"05 policy {values['policy_model']}: {n / 1e9:.2f} B parameters; SFT ({kind}) in "
-            f"the notebook process: ~{policy_memory(values) / GB:.1f} GB plus activations")
+    return (f"05 policy {rjs.policy_model}: {n / 1e9:.2f} B parameters; SFT ({kind}) in "
+            f"the notebook process: ~{policy_memory(rjs) / GB:.1f} GB plus activations")
 
 
 def check_plan(rms: Sequence[Any], gpus: Sequence[tuple[str, float]],

@@ -46,6 +46,10 @@ from morelib.io import atomic_write_json, atomic_write_text
 SECTION_FILE = "report_section.md"
 
 
+#: Where the notebooks keep trained RMs and other cached runs (their ``cache_dir`` parameter).
+DEFAULT_CACHE_DIR = "outputs/cache"
+
+
 def project_root(start: str | os.PathLike[str] | None = None) -> Path:
     """The checkout holding ``notebooks/`` and ``params/``: ``start`` (default: the current
     folder) or its nearest parent that does. Notebooks run with their own folder as the working
@@ -278,11 +282,13 @@ def assemble_report(profile: str, profile_dir: str | os.PathLike[str], stems: Se
                     parameters: Mapping[str, Mapping[str, Any]], commit: str,
                     timings: Mapping[str, float] | None = None,
                     failures: Mapping[str, str] | None = None,
-                    stamps: Mapping[str, str] | None = None) -> str:
+                    stamps: Mapping[str, str] | None = None,
+                    training: Mapping[str, Mapping[str, Any]] | None = None) -> str:
     """The text of ``report.md``: a header (profile, commit, date, machine), a contents list,
     the claims scorecard (:func:`claims_scorecard_section`), the sections of the notebooks in order (a note where one is missing or failed), then the parameters each
     notebook ran with and its wall time. ``stamps``: a line put in italics under a section's
     heading, e.g. the commit and date of the run that wrote it (``morelib reproduce``).
+    ``training``: the profile's training sections (:mod:`morelib.profiles`), listed first.
 
     Example:
         >>> import tempfile
@@ -328,6 +334,9 @@ def assemble_report(profile: str, profile_dir: str | os.PathLike[str], stems: Se
     lines += ["## Contents", "", *contents([*claims, *body, "## Parameters"]), "",
               *claims, *body]
     lines += ["## Parameters", ""]
+    for name, values in (training or {}).items():
+        lines.append(f"- training section `{name}` (every notebook that trains reads it):")
+        lines += [f"  - `{key}`: `{value!r}`" for key, value in sorted(values.items())]
     for stem in stems:
         seconds = f" ({timings[stem]:.0f} s)" if stem in timings else ""
         lines.append(f"- `{stem}`{seconds}:")

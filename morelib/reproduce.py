@@ -1,9 +1,10 @@
 """``morelib reproduce --profile NAME``: run the numbered notebooks in order with papermill.
 
-Parameters come from ``params/<profile>.yaml``: a mapping whose ``common`` section goes to every
-notebook (only the keys a notebook declares in its ``parameters`` cell) and whose
-``<notebook stem>`` sections go to that notebook; every key must be declared by some notebook
-(:func:`check_profile`). ``profile`` and ``output_root`` are never read from the file: they come
+Parameters come from ``params/<profile>.yaml`` (:mod:`morelib.profiles`): its training sections
+(``suite``, ``scaling``, ``gold``, ``rjs``), which the notebooks read themselves, are checked
+before the first notebook runs; its ``common`` section goes to every notebook (only the keys a
+notebook declares in its ``parameters`` cell) and its ``<notebook stem>`` sections to that
+notebook; every key must be declared by some notebook (:func:`check_profile`). ``profile`` and ``output_root`` are never read from the file: they come
 from the command line (:data:`FROM_COMMAND_LINE`), so a copied profile writes its own folder
 ``outputs/<profile>/`` and no other (the name is checked by :func:`check_profile_name`).
 Executed notebooks are written atomically to ``outputs/<profile>/notebooks/``; each notebook
@@ -29,6 +30,8 @@ from typing import Any
 
 from morelib.io import atomic_write_json, atomic_write_text, remove_temporaries
 from morelib.parameter_types import value_problems
+from morelib.profiles import (SPEC_SECTIONS, ProfileError, check_profile_name,  # noqa: F401
+                              load_profile, spec_from_mapping)
 from morelib.report import SECTION_FILE, project_root  # noqa: F401  (also imported from here)
 from morelib.yaml_io import load_yaml
 
@@ -37,43 +40,6 @@ NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 FROM_COMMAND_LINE = ("profile", "output_root")
 #: per notebook: the commit, date, wall time, parameters and failure of its last run
 RUN_RECORD = "run.json"
-
-
-class ProfileError(ValueError):
-    """A bad ``--profile``/``--notebooks`` or profile file: reported on one line, exit 2."""
-
-
-def check_profile_name(name: str) -> str:
-    """``name`` if it can name ``params/<name>.yaml`` and ``outputs/<name>/``, else
-    :class:`ProfileError`.
-
-    Example:
-        >>> check_profile_name("paper-pythia-2.8b")
-        'paper-pythia-2.8b'
-        >>> check_profile_name("../../x")
-        Traceback (most recent call last):
-        ...
-        morelib.reproduce.ProfileError: --profile '../../x': a profile name is letters, digits and -_. (no path separators, not '..' or empty)
-    """
-    if (not name or name.startswith(".") or ".." in name
-            or not all(c.isalnum() or c in "-_." for c in name)):
-        raise ProfileError(f"--profile {name!r}: a profile name is letters, digits and -_. "
-                           "(no path separators, not '..' or empty)")
-    return name
-
-
-def load_profile(root: Path, profile: str) -> dict[str, Any]:
-    """The parameter mapping of ``params/<profile>.yaml`` (empty sections allowed)."""
-    path = root / "params" / f"{check_profile_name(profile)}.yaml"
-    if not path.exists() and profile == "smoke":
-        return {}  # the smoke profile is the notebooks' own defaults
-    if not path.exists():
-        known = sorted(p.stem for p in (root / "params").glob("*.yaml"))
-        raise FileNotFoundError(f"{path}: no such profile (known: {', '.join(known) or 'none'})")
-    data = load_yaml(path) or {}
-    if not isinstance(data, dict):
-        raise ProfileError(f"{path}: expected a mapping of sections, got {type(data).__name__}")
-    return data
 
 
 def declared_parameters(notebook: Path) -> dict[str, str]:
@@ -111,7 +77,7 @@ def check_profile(profile: dict[str, Any], declared: dict[str, set[str]]) -> lis
         if key not in every:
             problems.append(f"common: {key!r} is not a parameter of any notebook")
     for section, values in profile.items():
-        if section == "common":
+        if section == "common" or section in SPEC_SECTIONS:
             continue
         if section not in declared:
             problems.append(f"{section}: no notebook of that name")
@@ -170,6 +136,7 @@ def run_notebooks(root: Path, profile_name: str, output_root: Path, notebooks: l
 
     profile_name = check_profile_name(profile_name)
     profile = load_profile(root, profile_name)
+    spec_from_mapping(profile, f"params/{profile_name}.yaml")  # the training sections
     declared = {nb.stem: declared_parameters(nb) for nb in (all_notebooks or notebooks)}
     declared.update({nb.stem: declared_parameters(nb) for nb in notebooks})
     problems = check_profile(profile, {k: set(v) for k, v in declared.items()})
@@ -293,8 +260,10 @@ def reproduce(args: Any) -> int:
             effective[stem] = record.get("parameters") or {}
             if record.get("failure"):
                 failures[stem] = record["failure"]
+    sections = load_profile(root, profile)
     text = assemble_report(profile, profile_dir, stems, effective, commit, seconds, failures,
-                           stamps=stamps)
+                           stamps=stamps,
+                           training={s: sections.get(s) or {} for s in SPEC_SECTIONS})
     report = profile_dir / "report.md"
     report.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(report, text)

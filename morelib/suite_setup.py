@@ -1,8 +1,10 @@
-"""One place that turns the notebooks' RM-suite parameters into a cache, a base config and data,
-and the launcher that trains every RM of a profile (``python -m morelib.suite_setup``).
+"""The RM suite's cache, base config and data (:func:`suite_inputs`), and the launcher that
+trains every RM of a profile (``morelib setup``, or ``python -m morelib.suite_setup`` under
+``accelerate launch``).
 
-Notebooks 01, 02 and 04 (and the multi-GPU launcher) call :func:`suite_inputs` with the same
-parameters, so they build identical configurations and share the trained RMs through the
+The notebooks and the launcher build the suite from the profile's ``suite`` section
+(:meth:`morelib.profile_sections.SuiteSpec.inputs`, which calls :func:`suite_inputs`), so they
+build identical configurations and share the trained RMs through the
 :class:`~morelib.runs.RunCache` (a trained RM is keyed by the hash of its config and data).
 
 Example:
@@ -71,42 +73,23 @@ def suite_inputs(*, cache_dir: str | Path, model: str, n_train: int, n_test: int
     return SuiteInputs(RunCache(cache_dir), base, data)
 
 
-#: Notebook parameters that describe the RM suite (what :func:`suite_inputs` takes).
-SUITE_PARAMETERS = ("model", "n_train", "n_test", "sources", "seed", "conflict", "use_real_data",
-                    "real_test_limit", "data_kind", "learning_rate", "num_train_epochs",
-                    "max_steps", "max_length", "groups_per_device_batch",
-                    "gradient_accumulation_steps", "trainable_top_layers", "lora_r",
-                    "prefix_cache", "world_size", "bf16", "tf32", "gradient_checkpointing")
-
-
-def suite_from_values(p: dict[str, Any], name: str = "smoke") -> SuiteInputs:
-    """The suite a notebook with parameter values ``p`` builds, passed the way the notebooks
-    pass them (``name``: the profile's name, which the command line gives)."""
-    from morelib.report import notebook_paths
-
-    _, cache = notebook_paths(p.get("output_root", "outputs"), name,
-                              "suite", p.get("cache_dir", "outputs/cache"))
-    kw = {k: p[k] for k in SUITE_PARAMETERS if k in p}
-    if kw.pop("prefix_cache", False):
-        kw["prefix_cache"] = True  # only set when used, as in the notebooks
-    if kw.get("data_kind", "simulator") == "simulator":
-        kw.pop("data_kind", None)
-    return suite_inputs(cache_dir=cache, logging_steps=1, **kw)
-
-
-def suite_from_profile(profile: dict[str, Any], defaults: dict[str, Any],
-                       name: str = "smoke") -> SuiteInputs:
-    """The suite a notebook builds for a profile: ``defaults`` (a notebook's parameter values)
-    updated with the profile's ``common`` section (see :func:`suite_from_values`)."""
-    return suite_from_values({**defaults, **(profile.get("common") or {})}, name)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m morelib.suite_setup``: parse ``argv`` and :func:`setup`."""
+    import argparse
+
+    from morelib.cli import add_setup_arguments
+
+    parser = argparse.ArgumentParser(prog="python -m morelib.suite_setup")
+    add_setup_arguments(parser)
+    return setup(parser.parse_args(argv))
+
+
+def setup(args: Any) -> int:
     """Train every RM a profile's notebooks use into the cache (04's suite, 03's sweep, 05's
     RMs under test and gold RM; :mod:`morelib.plan`), e.g. on a multi-GPU node before the
     notebooks, which then only load them:
 
-        python -m morelib.suite_setup --profile paper --dry-run   # the plan; trains nothing
+        morelib setup --profile paper --dry-run   # the plan; trains nothing
         accelerate launch --config_file params/launch/accelerate_8gpu.yaml \\
             -m morelib.suite_setup --profile paper
         morelib reproduce --profile paper     # notebooks load the trained RMs from the cache
@@ -115,45 +98,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     before the first RM trains. ``--dry-run`` exits 1 when GPUs are visible and an estimate
     does not fit them.
     """
-    import argparse
+    import sys
 
-    from morelib.plan import (TRAINING_NOTEBOOKS, notebook_values, planned_rms, profile_jobs,
-                              train_jobs)
+    from morelib.plan import planned_rms, profile_cache, profile_jobs, train_jobs
     from morelib.plan_report import (check_plan, format_plan, policy_line, policy_memory,
                                      visible_gpus)
-    from morelib.reproduce import load_profile, project_root
+    from morelib.profiles import TRAINING_NOTEBOOKS, ProfileError, load_profile, spec_from_mapping
+    from morelib.reproduce import project_root
     from morelib.training.launch import launch_world_size
 
-    parser = argparse.ArgumentParser(prog="python -m morelib.suite_setup")
-    parser.add_argument("--profile", required=True)
-    parser.add_argument("--notebooks", nargs="+", default=list(TRAINING_NOTEBOOKS),
-                        help="notebooks whose RMs to train (stems or numbers: 03 04 05)")
-    parser.add_argument("--dry-run", action="store_true",
-                        help="resolve every model and dataset, print the plan (RMs, steps, "
-                             "memory per GPU against the visible GPUs, expected time), train "
-                             "nothing")
-    parser.add_argument("--sharded", action="store_true",
-                        help="estimate memory as FSDP / ZeRO-3 shard it (detected under such a "
-                             "launch; give it for a dry run outside the launcher)")
-    args = parser.parse_args(argv)
     sharded = True if args.sharded else None  # None: from the launch's environment
     stems = [next((t for t in TRAINING_NOTEBOOKS if t.startswith(n)), n) for n in args.notebooks]
     unknown = sorted(set(stems) - set(TRAINING_NOTEBOOKS))
-    if unknown:
-        parser.error(f"no RMs are trained by {unknown}; choose from {list(TRAINING_NOTEBOOKS)}")
-    profile = load_profile(project_root(), args.profile)
-    jobs = profile_jobs(profile, args.profile, notebooks=stems)
+    try:
+        if unknown:
+            raise ProfileError(f"--notebooks: no RMs are trained by {unknown}; choose from "
+                               f"{list(TRAINING_NOTEBOOKS)}")
+        root = project_root()
+        profile = load_profile(root, args.profile)
+        spec = spec_from_mapping(profile, f"params/{args.profile}.yaml")
+    except (ProfileError, FileNotFoundError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    jobs = profile_jobs(spec, profile_cache(root, profile), notebooks=stems)
     rms = planned_rms(jobs)
     gpus = visible_gpus()
     main_process = int(os.environ.get("RANK", "0") or 0) == 0
     if main_process:
         print(format_plan(rms, gpus, sharded), flush=True)
         if "05_rjs_alignment" in stems:
-            print(policy_line(notebook_values(profile, "05_rjs_alignment")), flush=True)
+            print(policy_line(spec.rjs), flush=True)
     problems = check_plan(rms, gpus, launch_world_size() if not args.dry_run else None,
                           sharded)
     if "05_rjs_alignment" in stems and gpus:
-        need = policy_memory(notebook_values(profile, "05_rjs_alignment"))
+        need = policy_memory(spec.rjs)
         if need > min(memory for _, memory in gpus):
             problems.append(f"05 policy SFT: ~{need / 1e9:.0f} GB > one GPU's "
                             f"{min(memory for _, memory in gpus) / 1e9:.0f} GB (set sft_lora_r)")

@@ -1,0 +1,229 @@
+"""The training sections of a profile file, each declared once: what every RM and policy of a
+profile is trained with, read by the notebooks and by the launcher (``morelib setup``) alike.
+
+* ``suite`` (:class:`SuiteSpec`): the RM suite of notebooks 01, 02, 04 and 05: the data
+  (``model``, ``n_train``, ``n_test``, ``sources``, ...) plus any
+  :class:`~morelib.training.RMTrainingConfig` field (``learning_rate``, ``bf16``, ...). A new
+  training knob is a new ``RMTrainingConfig`` field and nothing else: every profile may set it.
+* ``scaling`` (:class:`ScalingSpec`): notebook 03's sweep: ``models``, ``ks``, ``train_sizes``,
+  plus any ``suite`` key it changes for the sweep (e.g. ``n_train``, ``gradient_checkpointing``).
+* ``gold`` (:class:`GoldSpec`): notebook 05's gold judge.
+* ``rjs`` (:class:`RJSSpec`): notebook 05's policy, rejection sampling and SFT.
+
+A field without a default is a size or a model every profile chooses; a default is the paper's
+choice or a neutral one. Values are checked on load (type and range, one line naming the key).
+
+Example:
+    >>> s = SuiteSpec.from_mapping({"model": "tiny-llama", "n_train": 8, "n_test": 4,
+    ...                             "sources": ["helpful", "harmless"], "learning_rate": 1e-3})
+    >>> s.n_train, s.training, s.config().learning_rate
+    (8, {'learning_rate': 0.001}, 0.001)
+    >>> s.updated(n_train=2, bf16=True).training, s.updated(n_train=2).n_train
+    ({'learning_rate': 0.001, 'bf16': True}, 2)
+    >>> SuiteSpec.from_mapping({"model": "m", "n_train": 8, "n_test": 4, "sources": ["a"],
+    ...                         "alpha": 1.5})
+    Traceback (most recent call last):
+    ...
+    morelib.typed_fields.SettingError: alpha: expected <= 1, got 1.5
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from morelib.typed_fields import SettingError, check_settings, setting
+
+#: The paper's data kinds: the simulator (offline) or the five hub datasets.
+DATA_KINDS = ("simulator", "hub")
+#: Gold-judge schemes (:data:`morelib.experiments.gold.GOLD_SCHEMES`).
+GOLD_SCHEME_NAMES = ("both", "more", "multitask")
+
+
+def _split(cls: type, values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``values`` as (``cls``'s own fields, the rest)."""
+    own = {f.name for f in dataclasses.fields(cls) if f.name != "training"}
+    return ({k: v for k, v in values.items() if k in own},
+            {k: v for k, v in values.items() if k not in own})
+
+
+def _training_fields() -> set[str]:
+    from morelib.training import RMTrainingConfig
+
+    return {f.name for f in dataclasses.fields(RMTrainingConfig)}
+
+
+def _required(cls: type, values: Mapping[str, Any]) -> None:
+    for f in dataclasses.fields(cls):
+        if (f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+                and f.name not in values):
+            raise SettingError(f.name, "missing (no default: every profile sets it)")
+
+
+@dataclass(frozen=True, kw_only=True)
+class SuiteSpec:
+    """The RM suite: its data and its training recipe (``training``: the
+    :class:`~morelib.training.RMTrainingConfig` fields the profile sets; the rest keep the
+    config's defaults)."""
+
+    model: str = setting("the RMs' pretrained base (a hub name or a morelib tiny model)")
+    n_train: int = setting("training pairs per source", at_least=1)
+    n_test: int = setting("simulator test pairs per source", at_least=1)
+    sources: tuple[str, ...] = setting("the training sources, in the paper's order")
+    seed: int = setting("seed of the data and of every RM", 42, at_least=0)
+    conflict: float = setting("how strongly the simulator's sources disagree (0: not at all)",
+                              1.0, at_least=0)
+    use_real_data: bool = setting("also test on the real sets under MORELIB_DATA_DIR", True)
+    real_test_limit: int = setting("pairs per real test set (0: all)", 0, at_least=0)
+    data_kind: str = setting("training data: the simulator or the five hub datasets",
+                             "simulator", choices=DATA_KINDS)
+    training: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_settings(self)
+        self.config()  # checks every training value against RMTrainingConfig's ranges
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> "SuiteSpec":
+        """The spec of a ``suite`` section; an unknown key is a :class:`SettingError`."""
+        own, rest = _split(cls, values)
+        unknown = sorted(set(rest) - _training_fields())
+        if unknown:
+            raise SettingError(unknown[0], "not a suite key (data keys: "
+                               f"{', '.join(f.name for f in dataclasses.fields(cls)[:-1])}; "
+                               "or a field of morelib.training.RMTrainingConfig)")
+        _required(cls, own)
+        return cls(**own, training=dict(rest))
+
+    def updated(self, **changes: Any) -> "SuiteSpec":
+        """This spec with ``changes`` (data keys or training fields) applied."""
+        own, rest = _split(type(self), changes)
+        return type(self).from_mapping({**self.as_mapping(), **own, **rest})
+
+    def as_mapping(self) -> dict[str, Any]:
+        """The section as a profile file writes it (inverse of :meth:`from_mapping`)."""
+        own = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+               if f.name != "training"}
+        return {**own, **self.training}
+
+    def config(self) -> Any:
+        """The base :class:`~morelib.training.RMTrainingConfig` of every RM of the suite."""
+        from morelib.training import RMTrainingConfig
+
+        return RMTrainingConfig(model=self.model, seed=self.seed,
+                                **{"logging_steps": 1, **self.training})
+
+    def inputs(self, cache_dir: str | Path) -> Any:
+        """The suite's cache, base config and data
+        (:class:`morelib.suite_setup.SuiteInputs`)."""
+        from morelib.suite_setup import suite_inputs
+
+        return suite_inputs(cache_dir=cache_dir, model=self.model, n_train=self.n_train,
+                            n_test=self.n_test, sources=self.sources, seed=self.seed,
+                            conflict=self.conflict, use_real_data=self.use_real_data,
+                            real_test_limit=self.real_test_limit, data_kind=self.data_kind,
+                            **{"logging_steps": 1, **self.training})
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScalingSpec:
+    """Notebook 03's sweep (:func:`morelib.experiments.scaling.sweep_plan`); ``suite``: the
+    ``suite`` keys the sweep changes (e.g. ``{"n_train": 60}``)."""
+
+    models: tuple[str, ...] = setting("the RM bases on the size axis, smallest first")
+    ks: tuple[int, ...] = setting("numbers of mixed sources K (the first K in the paper's "
+                                  "order)", (2, 3, 4, 5))
+    train_sizes: tuple[int, ...] = setting("pairs per source for MultiTask and MORE at the "
+                                           "largest K (the train-set-size axis)", ())
+    suite: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_settings(self)
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any], suite: SuiteSpec) -> "ScalingSpec":
+        """The spec of a ``scaling`` section; its other keys must be ``suite`` keys."""
+        own, rest = _split(cls, values)
+        _required(cls, own)
+        suite.updated(**rest)  # checks the suite keys
+        return cls(**own, suite=dict(rest))
+
+    def suite_spec(self, suite: SuiteSpec) -> SuiteSpec:
+        """The suite the sweep trains: ``suite`` with this section's changes."""
+        return suite.updated(**self.suite)
+
+
+@dataclass(frozen=True, kw_only=True)
+class GoldSpec:
+    """Notebook 05's gold judge: the mean reward of ``scheme``'s RMs trained on ``factor`` x
+    the suite's ``n_train`` pairs per source (:mod:`morelib.experiments.gold`)."""
+
+    factor: int = setting("training pairs per source, as a multiple of the suite's", 2,
+                          at_least=1)
+    scheme: str = setting("the gold RMs: both (MultiTask + MORE, neutral between the two), "
+                          "more or multitask", "both", choices=GOLD_SCHEME_NAMES)
+
+    def __post_init__(self) -> None:
+        check_settings(self)
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> "GoldSpec":
+        return _checked(cls, values)
+
+    def suite_spec(self, suite: SuiteSpec) -> SuiteSpec:
+        """The suite the gold RMs are trained from."""
+        return suite.updated(n_train=suite.n_train * self.factor)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RJSSpec:
+    """Notebook 05's rejection-sampling alignment: the policy, its queries and candidates, and
+    the SFT of each RM's best-of-n picks (:mod:`morelib.alignment.rjs`)."""
+
+    policy_model: str = setting("the policy (a hub name or a morelib tiny model)")
+    prompts_per_source: int = setting("RJS queries per source (training prompts)", at_least=1)
+    n_candidates: int = setting("candidates per query (best-of-n)", 4, at_least=1)
+    max_new_tokens: int = setting("new tokens per candidate and answer", at_least=1)
+    eval_prompts_per_source: int = setting("evaluation prompts per source", at_least=1)
+    ppl_per_source: int = setting("perplexity examples per source", at_least=1)
+    gen_batch_size: int = setting("prompts per generation batch", 8, at_least=1)
+    max_prompt_tokens: int = setting("prompt tokens kept (the end)", 256, at_least=1)
+    sources: tuple[str, ...] = setting("the sources of queries, evaluation prompts and "
+                                       "perplexity sets", ("helpful", "harmless"))
+    fig7_singles: tuple[str, ...] = setting("single-source RMs that also get RJS policies "
+                                            "(Figure 7), besides MultiTask and MORE",
+                                            ("helpful", "harmless"))
+    sft_learning_rate: float = setting("SFT learning rate (paper 1e-6)", 1e-6, above=0)
+    sft_epochs: float = setting("SFT epochs", 1.0, above=0)
+    sft_batch_size: int = setting("SFT sequences per device batch", 8, at_least=1)
+    sft_grad_accum: int = setting("SFT micro-batches per optimiser step", 1, at_least=1)
+    sft_max_steps: int = setting("if > 0, SFT stops after this many steps", -1)
+    sft_lora_r: int = setting("LoRA rank of the policy's SFT (0: full fine-tuning)", 0,
+                              at_least=0)
+    sft_max_length: int = setting("tokens per SFT example (and per perplexity example)", 512,
+                                  at_least=1)
+    sft_bf16: bool = setting("bf16 autocast for the SFT", False)
+    sft_gradient_checkpointing: bool = setting("gradient checkpointing for the SFT", False)
+
+    def __post_init__(self) -> None:
+        check_settings(self)
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> "RJSSpec":
+        return _checked(cls, values)
+
+    @property
+    def rms(self) -> list[str]:
+        """The RMs whose RJS policies are trained: MultiTask, MORE and the Figure 7 singles."""
+        return ["multitask", "more"] + [f"single/{s}" for s in self.fig7_singles]
+
+
+def _checked(cls: type, values: Mapping[str, Any]) -> Any:
+    own, rest = _split(cls, values)
+    if rest:
+        raise SettingError(sorted(rest)[0], "not a key of this section (keys: "
+                           f"{', '.join(f.name for f in dataclasses.fields(cls))})")
+    _required(cls, own)
+    return cls(**own)
