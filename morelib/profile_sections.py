@@ -108,12 +108,16 @@ class SuiteSpec:
                if f.name != "training"}
         return {**own, **self.training}
 
+    @property
+    def training_settings(self) -> dict[str, Any]:
+        """The ``RMTrainingConfig`` fields the suite sets (every step logged unless set)."""
+        return {"logging_steps": 1, **self.training}
+
     def config(self) -> Any:
         """The base :class:`~morelib.training.RMTrainingConfig` of every RM of the suite."""
         from morelib.training import RMTrainingConfig
 
-        return RMTrainingConfig(model=self.model, seed=self.seed,
-                                **{"logging_steps": 1, **self.training})
+        return RMTrainingConfig(model=self.model, seed=self.seed, **self.training_settings)
 
     def inputs(self, cache_dir: str | Path) -> Any:
         """The suite's cache, base config and data
@@ -124,7 +128,7 @@ class SuiteSpec:
                             n_test=self.n_test, sources=self.sources, seed=self.seed,
                             conflict=self.conflict, use_real_data=self.use_real_data,
                             real_test_limit=self.real_test_limit, data_kind=self.data_kind,
-                            **{"logging_steps": 1, **self.training})
+                            **self.training_settings)
 
 
 @dataclass(frozen=True, kw_only=True)

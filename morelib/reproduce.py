@@ -4,8 +4,8 @@ Parameters come from ``params/<profile>.yaml`` (:mod:`morelib.profiles`): its tr
 (``suite``, ``scaling``, ``gold``, ``rjs``), which the notebooks read themselves, are checked
 before the first notebook runs; its ``common`` section goes to every notebook (only the keys a
 notebook declares in its ``parameters`` cell) and its ``<notebook stem>`` sections to that
-notebook; every key must be declared by some notebook (:func:`check_profile`). ``profile`` and ``output_root`` are never read from the file: they come
-from the command line (:data:`FROM_COMMAND_LINE`), so a copied profile writes its own folder
+notebook; every key must be declared by some notebook (:func:`check_profile`). ``profile`` and
+``output_root`` are never read from the file: they come from the command line (:data:`FROM_COMMAND_LINE`), so a copied profile writes its own folder
 ``outputs/<profile>/`` and no other (the name is checked by :func:`check_profile_name`).
 Executed notebooks are written atomically to ``outputs/<profile>/notebooks/``; each notebook
 writes its figures, tables and ``report_section.md`` under ``outputs/<profile>/<stem>/``, and
@@ -33,7 +33,6 @@ from morelib.parameter_types import value_problems
 from morelib.profiles import (SPEC_SECTIONS, ProfileError, check_profile_name,  # noqa: F401
                               load_profile, spec_from_mapping)
 from morelib.report import SECTION_FILE, project_root  # noqa: F401  (also imported from here)
-from morelib.yaml_io import load_yaml
 
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 #: notebook parameters set by ``morelib reproduce`` itself, refused in a profile file
