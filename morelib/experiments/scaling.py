@@ -153,7 +153,8 @@ def _row_values(margins: dict[str, np.ndarray], n_boot: int, ci: float, seed: in
 
     Example:
         >>> m = {"helpful": np.array([1.0, -0.5, 2.0, 0.3]), "harmless": np.array([0.4, -1.0])}
-        >>> [(t, metric) for t, metric, *_ in _row_values(m, 20, 0.9, 0)]  # doctest: +NORMALIZE_WHITESPACE
+        >>> rows = _row_values(m, 20, 0.9, 0)
+        >>> [(t, metric) for t, metric, *_ in rows]  # doctest: +NORMALIZE_WHITESPACE
         [('helpful', 'accuracy'), ('helpful', 'ece'), ('harmless', 'accuracy'),
          ('harmless', 'ece'), ('H&H', 'accuracy'), ('H&H', 'ece')]
     """
