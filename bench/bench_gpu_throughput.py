@@ -173,8 +173,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as output_dir:
         trainer = build_trainer(model, args, output_dir)
         weightings = {"mean": trainer.weighting,
-                      "more": make_weighting("more", len(SOURCES), alpha=0.99, normalize="l2",
-                                             sync=False)}
+                      "more": make_weighting("more", len(SOURCES), alpha=0.99, normalize="l2")}
         batches = make_batches(4, args.groups, args.seq_len, config.vocab_size, device)
         times: dict[str, list[float]] = {"more": [], "mean": []}
         for r in range(args.warmup + args.steps):
@@ -183,7 +182,7 @@ def main() -> int:
                 elapsed = timed_step(trainer, batches[r % len(batches)], device)
                 if r >= args.warmup:
                     times[name].append(elapsed)
-        lam = weightings["more"].last_diagnostics
+        lam = weightings["more"].last_diagnostics.lambdas
         precision = trainer.accelerator.mixed_precision
 
     tokens = 2 * args.groups * len(SOURCES) * args.seq_len
@@ -207,8 +206,7 @@ def main() -> int:
         print(line)
     print(f"MORE / MultiTask step time: {ratio:.3f} (bound on a GPU: <= 1.02)"
           + ("" if not peak else f"; MFU target >= 35 %"))
-    print("MORE's last λ: " + ", ".join(f"{lam.get(f'lambda/{i}', 0.0):.3f}"
-                                        for i in range(len(SOURCES))))
+    print("MORE's last λ: " + ", ".join(f"{v:.3f}" for v in lam))
     if args.tiny or device.type != "cuda":
         print("(--tiny or no GPU: bounds reported, not enforced)")
         return 0

@@ -109,12 +109,13 @@ def run(args: argparse.Namespace, conflict: bool) -> tuple[float, float]:
     K, warmup = args.sources, 5
     batches = make_batches(args.steps + warmup, args.hidden, K, args.pairs_per_source,
                            args.device, seed=0, conflict=conflict)
-    ours = MoreWeighting(K, alpha=0.99, normalize="l2", sync=False)
+    ours = MoreWeighting(K, alpha=0.99, normalize="l2")
     theirs = AuthorsLambda(args.hidden, K, alpha=0.99)
     phases: dict[str, list[float]] = {k: [] for k in ("hg", "weights", "solver", "gram", "fw")}
     t_ours, t_theirs = [], []
     d_same, d_paper, paper_iters, paper_excess = [], [], [], []
     for step, (zc, zr, head, source) in enumerate(batches):
+        hint = ours._support  # the solver's first guess this step (the last step's support)
 
         def run_ours() -> tuple[np.ndarray, float, float]:
             sync(args.device)
@@ -141,7 +142,8 @@ def run(args: argparse.Namespace, conflict: bool) -> tuple[float, float]:
             gram, paper, t_g, t_fw = run_theirs()
             lam, t_hg, t_w = run_ours()
         # the solver alone, re-run on the Gram our path just solved, with the same first guess
-        hat, present, hint = ours._cpu["gram_hat"], ours._cpu["present"], ours._cpu["hint"]
+        diagnostics = ours.last_diagnostics
+        hat, present = diagnostics.solver_gram, diagnostics.present
         ts = time.perf_counter()
         min_norm_solve(hat, active=present, support=hint)
         t_s = time.perf_counter() - ts

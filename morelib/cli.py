@@ -54,7 +54,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
                          help="hub name (e.g. Anthropic/hh-rlhf:helpful-base), local file, "
                               "or 'simulator[:N]'")
     add_data_options(summary)
-    summary.set_defaults(handler="morelib.data.summary:main")
+    summary.set_defaults(handler="morelib.data.summary_cli:main")
 
     eval_rm = commands.add_parser(
         "eval-rm", help="score preference data with a saved RM; print accuracy and calibration")

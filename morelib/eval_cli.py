@@ -24,7 +24,7 @@ def wide_table(table: pd.DataFrame, metrics=SHOWN) -> pd.DataFrame:
 
 def main(args: Any) -> int:
     from morelib.data.schema import DataError
-    from morelib.data.summary import load_spec, spec_options
+    from morelib.data.summary_cli import load_spec, spec_options
     from morelib.evaluation import evaluate_sources
     from morelib.io import atomic_write_text
     from morelib.models import load_reward_model, load_tokenizer, trained_max_length

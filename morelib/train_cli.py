@@ -155,7 +155,7 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
 
 def prepare(settings: dict[str, Any]):
     """Check every setting and load the data, before any model is built."""
-    from morelib.data.summary import load_spec, spec_options
+    from morelib.data.summary_cli import load_spec, spec_options
     from morelib.training import RMTrainingConfig
     from morelib.typed_fields import SettingError
 
@@ -234,7 +234,7 @@ def balance_sources(sources: list, rule: Any, strategy: str, seed: int) -> list:
 
 def train(config: Any, train_sources: list, eval_sources: dict, output_dir: str) -> int:
     """Train, then print and write the evaluation table."""
-    from morelib.data.summary import format_table
+    from morelib.data.summary_cli import format_table
     from morelib.eval_cli import wide_table
     from morelib.evaluation import evaluate_sources
     from morelib.io import atomic_write_text

@@ -52,3 +52,27 @@ def test_round_trip_and_scorecard(tmp_path):
     assert set(card.query("claim != 'C3'").verdict) == {"not run"}
     assert card.claim.tolist() == sorted(card.claim.tolist())
     assert card.query("claim == 'C3' and track == 'simulator probe'").verdict.tolist() == ["reproduced", "reproduced"]
+
+
+def test_scorecard_keeps_every_c6_row_per_g_and_ignores_the_ablation_table(tmp_path) -> None:
+    """The probe writes one C6 row per G and track; its ablation table (ablations.csv) is not
+    a claims file, so it never reaches the scorecard."""
+    from morelib.probe.ablations import run_ablations
+    from morelib.probe.study import _ToyStore
+    from tests.test_probe_study import toy_sources
+
+    table, studies = run_ablations(_ToyStore(), toy_sources(60), ["batching:stratified-uniform"],
+                                   pairs_per_source=2, n_seeds=3, track="real probe", n_boot=100)
+    rows = [r for s in studies.values() for r in s.rows][:1]
+    folder = tmp_path / "06_powered_study"
+    write_claims(rows + [ClaimResult.from_interval(
+        claim="C6", track="real probe", metric="H&H ECE, MORE − MultiTask (4 pair(s) …)",
+        estimate=-0.003, ci_low=-0.006, ci_high=-0.001, n_seeds=3, n_pairs=40)], folder)
+    table.to_csv(folder / "ablations.csv", index=False)
+    card = scorecard(tmp_path)
+    c6 = card.query("claim == 'C6' and track == 'real probe'")
+    assert len(c6) == 2 and list(c6.verdict)[1] == "reproduced"
+    first = rows[0]
+    expected = verdict(first.ci_low, first.ci_high, direction=-1)
+    assert list(c6.verdict)[0] == expected
+    assert card.query("claim == 'C6' and track == 'simulator probe'").verdict.item() == "not run"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from morelib.cli import main as cli_main
-from morelib.data import summary
+from morelib.data import summary_cli
 from morelib.data.names import infer_source_name
 from morelib.data.readers import read_records
 from morelib.data.schema import DataError, DropReport, LoadedSource, PreferencePair
@@ -140,7 +140,7 @@ def test_json_lines_in_a_json_file_and_gzip(tmp_path):
 
 def test_format_table_aligns_and_lists_drops():
     pairs = [PreferencePair("p", "a", "b", "helpful", "helpful-0")]
-    table = summary.format_table([
+    table = summary_cli.format_table([
         LoadedSource("helpful", pairs, DropReport(), "h.json"),
         LoadedSource("webgpt", [], DropReport({"tie (equal scores)": 2, "empty reply": 1}),
                      "hub:webgpt")])

@@ -69,3 +69,20 @@ def test_findings_come_from_the_numbers():
     assert any("own source" in t for t in text)
     assert any("moves up for" in t and "harmless" in t for t in text)
     assert any("smallest for helpful" in t for t in text)
+
+
+def test_findings_are_selected_by_claim_not_by_position():
+    """Where every RM is best on its own source (no ``not_best_on_own``), the positional
+    ``[2:]`` that notebook 01 used dropped the margin-shift finding too; ``claims=`` keeps it."""
+    cross = pd.DataFrame({"train": ["Raw", "Raw", "a", "a", "b", "b"], "test": ["a", "b"] * 3,
+                          "accuracy": [.5, .5, .8, .4, .6, .7]})
+    shift = pd.DataFrame({"train": ["a", "b"], "test": "a", "shift": [0.2, -0.1]})
+    every = D.findings(cross, shift, None, focus="a")
+    assert [f.claim for f in every] == ["transfer_gap", "margin_shift"] and every[2:] == []
+    [only] = D.findings(cross, shift, None, focus="a", claims=["margin_shift"])
+    assert only.claim == "margin_shift" and only == every[1]
+    s = _scores()
+    found = D.findings(D.cross_accuracy(s), D.margin_shift(s), D.drift_table(s))
+    assert [f.claim for f in found] == list(D.CLAIMS)
+    with pytest.raises(ValueError, match="unknown claim"):
+        D.findings(cross, shift, claims=["transfer"])

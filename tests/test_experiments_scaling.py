@@ -46,3 +46,19 @@ def test_findings_mention_every_model_and_the_train_size_trend():
     assert any(t.startswith("small: MORE's H&H ECE") for t in text)
     assert any(t.startswith("big, K=5: MORE's ECE") for t in text)
     assert any("with 4 pairs per source" in t for t in text)
+
+
+def test_every_interval_follows_ci():
+    """``ci`` sets the level of every interval, ECE per test set included (it used to keep
+    bootstrap_ece's default 95 %): narrower at 50 %, and exactly bootstrap_ece's at that level."""
+    from morelib.calibration import bootstrap_ece
+
+    s = _sweep()
+    wide, narrow = (S.sweep_metrics(s, n_boot=200, ci=ci) for ci in (0.95, 0.5))
+    width = lambda m: (m.high - m.low).to_numpy()
+    assert (width(narrow) < width(wide)).all()
+    row = narrow[(narrow.model == "small") & (narrow.scheme == "MORE") & (narrow.k == 2)
+                 & (narrow.test == "helpful") & (narrow.metric == "ece")].iloc[0]
+    m = s[(s.model == "small") & (s.rm == "more") & (s.k == 2) & (s.test == "helpful")]
+    want = bootstrap_ece(m.sort_values("pair").margin.to_numpy(float), n_boot=200, ci=0.5)
+    assert (row.low, row.high) == (want.low, want.high)

@@ -139,6 +139,47 @@ def test_metric_vs_k_bands_and_explicit_reference():
     assert len(ax.collections) == 2 and len(ax.lines) == 3
 
 
+
+def _sweep_rows(models=("small", "big")):
+    rows = []
+    for i, model in enumerate(models):
+        for scheme, values in (("MORE", [.08, .06, .05]), ("MultiTask", [.07, .08, .09])):
+            rows += [{"model": model, "k": k, "n_train": 8, "scheme": scheme, "metric": "ece",
+                      "value": v + i / 100, "low": v - .01, "high": v + .01}
+                     for k, v in zip([2, 3, 5], values)]
+        rows += [{"model": model, "k": k, "n_train": 8, "scheme": "Top", "metric": "ece",
+                  "value": v, "low": v, "high": v} for k, v in ((5, .04 + i / 100), (2, .5))]
+    return pd.DataFrame(rows)
+
+
+def test_metric_vs_k_panels_one_per_model_top_from_the_largest_k():
+    fig = plots.metric_vs_k_panels(_sweep_rows(), ["big", "small"], labels={"big": "big (2M)"},
+                                   ylabel="ECE on H&H", title="Figure 6")
+    assert [ax.get_title() for ax in fig.axes] == ["big (2M)", "small"]
+    assert fig.get_suptitle() == "Figure 6"
+    for ax, top in zip(fig.axes, (0.05, 0.04)):  # Top's K=2 row (0.5) is not the reference
+        assert ax.get_ylabel() == "ECE on H&H" and len(ax.collections) == 2
+        assert legend_texts(ax)[-1] == f"Top ({top:.4f})"
+        assert "95 % bootstrap CI" in ax.get_legend().get_title().get_text()
+
+
+def test_metrics_vs_train_size_lines_per_model_and_scheme():
+    rows = pd.concat([_sweep_rows().query("k == 5 and scheme != 'Top'").assign(n_train=n)
+                      for n in (12, 24, 48)])
+    rows = pd.concat([rows, rows.assign(metric="accuracy", value=lambda t: 0.5 + t.value)])
+    fig = plots.metrics_vs_train_size(rows, ["small", "big"], metrics=["accuracy", "ece"],
+                                      ylabel="{metric} on H&H", title="sizes")
+    left, right = fig.axes
+    assert [left.get_ylabel(), right.get_ylabel()] == ["accuracy on H&H", "ece on H&H"]
+    assert left.get_xscale() == "log" and list(left.get_xticks()) == [12, 24, 48]
+    lines = {line.get_label(): line for line in right.lines if not line.get_label()[0] == "_"}
+    assert set(lines) == {"small · MORE", "small · MultiTask", "big · MORE", "big · MultiTask"}
+    assert lines["big · MORE"].get_alpha() > lines["small · MORE"].get_alpha()
+    assert lines["big · MultiTask"].get_linestyle() == "--"
+    assert left.get_legend() is None and "95 % bootstrap CI" in \
+        right.get_legend().get_title().get_text()
+
+
 # --- margins -----------------------------------------------------------------------------------
 
 def test_margin_histograms_single_and_faceted(margins):

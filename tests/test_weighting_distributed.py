@@ -1,4 +1,6 @@
-"""Two gloo ranks on the CPU compute the same λ, equal to one process over the whole batch."""
+"""Two gloo ranks on the CPU compute the same λ, equal to one process over the whole batch, once
+the caller has all-reduced the statistics (as RewardTrainer does; the weighting never
+communicates)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 
-from morelib.weighting import MoreWeighting, head_gradients
+from morelib.weighting import MoreWeighting, all_reduce_source_stats, head_gradients
 
 K, H, STEPS = 4, 32, 4
 # Global batch of 12 pairs per step; each rank gets 6, with unequal per-source counts per rank
@@ -34,7 +36,7 @@ def _worker(rank: int, world: int, init_file: str, out_dir: str) -> None:
         lams = []
         for zc, zr, head in batches():
             stats = head_gradients(zc[rows], zr[rows], head, SOURCES[rows], K)
-            lams.append(more.weights(stats))
+            lams.append(more.weights(all_reduce_source_stats(*stats)))
         torch.save(torch.stack(lams), os.path.join(out_dir, f"rank{rank}.pt"))
     finally:
         dist.destroy_process_group()
@@ -52,7 +54,7 @@ def test_two_ranks_share_lambda_equal_to_single_process(tmp_path) -> None:
     torch.testing.assert_close(rank0, expected, atol=1e-6, rtol=0)
     assert (rank0[:, 3] == 0).all()
     # sanity: per-rank (unsynchronised) λ would differ from the global one
-    local = MoreWeighting(K, alpha=0.9, sync=False)
+    local = MoreWeighting(K, alpha=0.9)
     first = next(batches())
     unsynced = local.weights(head_gradients(first[0][:6], first[1][:6], first[2], SOURCES[:6], K))
     assert (unsynced - expected[0]).abs().max() > 1e-3

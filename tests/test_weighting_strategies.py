@@ -105,10 +105,11 @@ def test_more_absent_source_gets_zero_weight_and_diagnostics() -> None:
     lam = more.weights(head_gradients(zc, zr, torch.randn(8), source, 4))
     assert lam[2] == 0 and lam.sum().item() == pytest.approx(1.0)
     assert lam.dtype == torch.float32
-    diag = more.last_diagnostics
-    assert "grad_norm/2" not in diag and "cos/0-2" not in diag  # undefined: left out
-    assert -1 <= diag["cos/0-1"] <= 1 and diag["kkt_violation"] < 1e-9
-    expected = {"lambda/3", "ema_norm/0", "cos_normalized/1-3", "min_norm", "fw_iterations"}
+    diag = more.last_diagnostics.row()  # the history schema, sources named by index
+    assert "grad_norm/2" not in diag and "cosine/0~2" not in diag  # undefined: left out
+    assert -1 <= diag["cosine/0~1"] <= 1 and diag["weighting/kkt_violation"] < 1e-9
+    expected = {"lambda/3", "ema_norm/0", "cosine_normalized/1~3", "weighting/min_norm",
+                "weighting/fw_iterations"}
     assert expected <= set(diag)
     # nothing present at all: uniform, and the EMA does not move
     before = more.ema.buffer.clone()

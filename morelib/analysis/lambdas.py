@@ -1,5 +1,5 @@
 """MORE's λ over training and the head-gradient cosines between sources, from a suite RM's
-``lambda_history.jsonl``."""
+``lambda_history.jsonl`` (keys as in :mod:`morelib.weighting.diagnostics`)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from morelib.weighting.diagnostics import COSINE, LAMBDA, columns_of
 
 
 def lambda_history(model_folder: str | Path | None) -> pd.DataFrame:
@@ -22,20 +24,21 @@ def lambda_history(model_folder: str | Path | None) -> pd.DataFrame:
         return pd.DataFrame([json.loads(line) for line in f if line.strip()])
 
 
-def lambda_long(history: pd.DataFrame, prefix: str = "lambda/") -> pd.DataFrame:
+def lambda_long(history: pd.DataFrame, kind: str = LAMBDA) -> pd.DataFrame:
     """``step, source, lambda`` rows from a history's ``lambda/<source>`` columns (averaged over
-    the micro-batches of a step).
+    the micro-batches of a step); another per-source ``kind`` (e.g. ``"loss"``) gives its
+    values under ``lambda``.
 
     Example:
         >>> h = pd.DataFrame({"step": [0, 0, 1], "lambda/a": [.2, .4, .5], "lambda/b": [.8, .6, .5]})
         >>> lambda_long(h).round(2).values.tolist()
         [[0, 'a', 0.3], [0, 'b', 0.7], [1, 'a', 0.5], [1, 'b', 0.5]]
     """
-    cols = [c for c in history.columns if c.startswith(prefix)]
+    cols = columns_of(history.columns, kind)
     if not cols:
         return pd.DataFrame(columns=["step", "source", "lambda"])
-    long = history.melt(id_vars="step", value_vars=cols, var_name="source", value_name="lambda")
-    long["source"] = long.source.str[len(prefix):]
+    long = history.rename(columns={c: s for s, c in cols.items()}).melt(
+        id_vars="step", value_vars=list(cols), var_name="source", value_name="lambda")
     return long.groupby(["step", "source"], sort=False)["lambda"].mean().reset_index() \
         .sort_values(["step", "source"], kind="stable").reset_index(drop=True)
 
@@ -52,10 +55,9 @@ def lambda_summary(history: pd.DataFrame) -> pd.DataFrame:
     q = max(1, len(steps) // 4)
     first, last = set(steps[:q]), set(steps[-q:])
     k = long.source.nunique()
-    rows = []
+    rows, cosines = [], columns_of(history.columns, COSINE)
     for src, part in long.groupby("source", sort=False):
-        cos = [history[c].mean() for c in history.columns
-               if c.startswith("cosine/") and src in c[len("cosine/"):].split("~")]
+        cos = [history[c].mean() for pair, c in cosines.items() if src in pair]
         rows.append({"source": src, "lambda_mean": part["lambda"].mean(),
                      "lambda_first": part[part.step.isin(first)]["lambda"].mean(),
                      "lambda_last": part[part.step.isin(last)]["lambda"].mean(),

@@ -126,18 +126,31 @@ def _pct(x: float) -> str:
     return f"{100 * x:.1f}%"
 
 
+#: The claims :func:`findings` can make, in the order it makes them.
+CLAIMS = ("transfer_gap", "not_best_on_own", "margin_shift", "drift")
+
+
 def findings(cross: pd.DataFrame, shift: pd.DataFrame, drift: pd.DataFrame | None = None,
-             focus: str = "harmless") -> list[Finding]:
-    """Findings sentences (:class:`~morelib.stats.Finding`; claims ``transfer_gap``,
-    ``not_best_on_own``, ``margin_shift``, ``drift``) computed from :func:`cross_accuracy`, :func:`margin_shift` and
-    :func:`drift_table` (empty tables give no sentence).
+             focus: str = "harmless", claims: Sequence[str] | None = None) -> list[Finding]:
+    """Findings sentences (:class:`~morelib.stats.Finding`, claims in :data:`CLAIMS`:
+    ``transfer_gap``, ``not_best_on_own``, ``margin_shift``, ``drift``) computed from
+    :func:`cross_accuracy`, :func:`margin_shift` and :func:`drift_table` (empty tables give no
+    sentence); ``claims`` keeps only the findings of those claims, selected by name.
 
     Example:
         >>> c = pd.DataFrame({"train": ["Raw", "Raw", "a", "a", "b", "b"],
         ...                   "test": ["a", "b"] * 3, "accuracy": [.5, .5, .8, .4, .6, .7]})
-        >>> findings(c, pd.DataFrame(columns=["train", "test", "shift"]))[0]
+        >>> s = pd.DataFrame({"train": ["a", "b"], "test": "a", "shift": [0.2, -0.1]})
+        >>> [f.claim for f in findings(c, s, focus="a")]
+        ['transfer_gap', 'margin_shift']
+        >>> findings(c, s, focus="a", claims=["transfer_gap"])[0]
         'Single-source RMs reach 75.0% on their own source and 50.0% on the other sources (mean gap +25.0 points; largest for a, +40.0); the untrained Raw RM averages 50.0%.'
+        >>> print(*findings(c, s, focus="a", claims=["margin_shift"]))
+        On the a test set, relative to Raw, the mean Δr moves up for a and down for b (shifts from -0.100 to +0.200).
     """
+    unknown = sorted(set(claims or ()) - set(CLAIMS))
+    if unknown:
+        raise ValueError(f"unknown claim(s) {unknown}; findings makes {CLAIMS}")
     out = []
     summary = transfer_summary(cross)
     if len(summary):
@@ -170,4 +183,4 @@ def findings(cross: pd.DataFrame, shift: pd.DataFrame, drift: pd.DataFrame | Non
                                f"{worst.train} ({worst.mae:.3f}); Pearson correlation of Δr with "
                                f"the true shared log-odds ranges from {trained['corr'].min():.2f} "
                                f"to {trained['corr'].max():.2f}.", "drift"))
-    return out
+    return out if claims is None else [f for f in out if f.claim in claims]

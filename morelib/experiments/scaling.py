@@ -147,21 +147,32 @@ def sweep_scores(cache: RunCache, base: RMTrainingConfig,
 
 
 def _row_values(margins: dict[str, np.ndarray], n_boot: int, ci: float, seed: int) -> list:
-    """Per test and the mean over tests (the paper's Table 1 convention for H&H): accuracy and
-    ECE with percentile bootstrap intervals (tests resampled independently)."""
-    out, acc_reps, ece_reps, accs, eces = [], [], [], [], []
+    """``(test, metric, value, low, high)`` per test and for the mean over tests (the paper's
+    Table 1 convention for H&H): accuracy and ECE with ``ci`` percentile bootstrap intervals
+    (tests resampled independently; the mean's interval is that of the mean replicate).
+
+    Example:
+        >>> m = {"helpful": np.array([1.0, -0.5, 2.0, 0.3]), "harmless": np.array([0.4, -1.0])}
+        >>> rows = _row_values(m, 20, 0.9, 0)
+        >>> [(t, metric) for t, metric, *_ in rows]  # doctest: +NORMALIZE_WHITESPACE
+        [('helpful', 'accuracy'), ('helpful', 'ece'), ('harmless', 'accuracy'),
+         ('harmless', 'ece'), ('H&H', 'accuracy'), ('H&H', 'ece')]
+    """
+    out, values, replicates = [], {"accuracy": [], "ece": []}, {"accuracy": [], "ece": []}
     for test, m in margins.items():
-        a = bootstrap_accuracy(m, n_boot, seed)
-        b = bootstrap_ece(m, n_boot=n_boot, seed=seed)
-        accs.append(accuracy(m)), eces.append(b.estimate)
-        acc_reps.append(a), ece_reps.append(b.replicates)
-        out.append((test, "accuracy", accs[-1], *percentile_interval(a, ci)))
-        out.append((test, "ece", b.estimate, b.low, b.high))
+        acc_reps = bootstrap_accuracy(m, n_boot, seed)
+        ece = bootstrap_ece(m, n_boot=n_boot, ci=ci, seed=seed)
+        for metric, value, reps in (("accuracy", accuracy(m), acc_reps),
+                                    ("ece", ece.estimate, ece.replicates)):
+            values[metric].append(value)
+            replicates[metric].append(reps)
+            low, high = (ece.low, ece.high) if metric == "ece" else percentile_interval(reps, ci)
+            out.append((test, metric, value, low, high))
     if len(margins) > 1:
-        out.append(("H&H" if set(margins) == set(HH) else "mean", "accuracy", float(np.mean(accs)),
-                    *percentile_interval(np.mean(acc_reps, axis=0), ci)))
-        out.append(("H&H" if set(margins) == set(HH) else "mean", "ece", float(np.mean(eces)),
-                    *percentile_interval(np.mean(ece_reps, axis=0), ci)))
+        name = "H&H" if set(margins) == set(HH) else "mean"
+        for metric in ("accuracy", "ece"):
+            out.append((name, metric, float(np.mean(values[metric])),
+                        *percentile_interval(np.mean(replicates[metric], axis=0), ci)))
     return out
 
 
@@ -196,8 +207,7 @@ def sweep_metrics(scores: pd.DataFrame, n_boot: int = 1000, ci: float = 0.95,
                     continue
                 plain = {t[: len(t) - len(suffix)] if suffix else t: m for t, m in chosen.items()}
                 for test, metric, value, low, high in _row_values(plain, n_boot, ci, seed):
-                    name = test + suffix if test in ("H&H", "mean") else test + suffix
-                    rows.append((model, k, n, SCHEME_NAMES.get(rm, rm), name, metric,
+                    rows.append((model, k, n, SCHEME_NAMES.get(rm, rm), test + suffix, metric,
                                  float(value), float(low), float(high)))
     return pd.DataFrame(rows, columns=["model", "k", "n_train", "scheme", "test", "metric",
                                        "value", "low", "high"])

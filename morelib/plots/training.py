@@ -1,8 +1,10 @@
 """Figures of a training history: the MORE weights λ per source over the steps, and cosines.
 
 Histories come as the trainer writes them (``lambda_history.jsonl``: one row per micro-step
-with ``step``, ``lambda/<source>``, ``cosine/<a>~<b>``, ...) or as tidy rows
-``(step, source, lambda)``.
+with ``step``, ``lambda/<source>``, ``cosine/<a>~<b>``, ...: the keys of
+:mod:`morelib.weighting.diagnostics`, read with its parser) or as tidy rows
+``(step, source, lambda)``. The schema is imported where it is used, so that
+``import morelib.plots`` stays free of torch (``morelib.weighting`` imports it).
 """
 
 from __future__ import annotations
@@ -16,13 +18,15 @@ from morelib.plots._common import axes, legend_outside, need_columns
 from morelib.plots.style import color_for, use_style
 
 
-def _wide(history: pd.DataFrame, step: str, prefix: str, source: str, value: str) -> pd.DataFrame:
+def _wide(history: pd.DataFrame, step: str, kind: str, source: str, value: str) -> pd.DataFrame:
     """Mean value per step (rows) and source (columns), sources in order of appearance."""
-    columns = [c for c in history.columns if str(c).startswith(prefix)]
+    from morelib.weighting.diagnostics import columns_of
+
+    columns = columns_of(history.columns, kind)
     if columns:
         need_columns(history, step)
-        wide = history[[step, *columns]].groupby(step).mean()
-        return wide.rename(columns=lambda c: c[len(prefix):])
+        wide = history[[step, *columns.values()]].groupby(step).mean()
+        return wide.rename(columns={c: s for s, c in columns.items()})
     need_columns(history, step, source, value)
     wide = history.pivot_table(index=step, columns=source, values=value, aggfunc="mean")
     return wide[list(pd.unique(history[source]))]
@@ -44,7 +48,7 @@ def lambda_over_training(history: pd.DataFrame, *, step: str = "step", stacked: 
         >>> len(fig.axes[0].lines), fig.axes[0].get_ylabel()
         (3, 'λ (source weight)')
     """
-    wide = _wide(history, step, "lambda/", source, value)
+    wide = _wide(history, step, "lambda", source, value)
     wide = wide.rolling(window, min_periods=1).mean() if window > 1 else wide
     fig, ax = axes(ax, figsize=(6.8, 3.8))
     colours = [color_for(name) for name in wide.columns]
@@ -67,8 +71,9 @@ def lambda_over_training(history: pd.DataFrame, *, step: str = "step", stacked: 
     return fig
 
 
-def cosine_matrix(history: pd.DataFrame, prefix: str = "cosine/") -> pd.DataFrame:
-    """Mean pairwise cosines from a training history's ``<prefix><a>~<b>`` columns, as a matrix.
+def cosine_matrix(history: pd.DataFrame, kind: str = "cosine") -> pd.DataFrame:
+    """Mean pairwise cosines from a training history's ``<kind>/<a>~<b>`` columns (``kind``:
+    ``"cosine"``, or MORE's ``"cosine_normalized"``), as a matrix.
 
     The diagonal is 1; a pair never seen is NaN. Feed it to :func:`cosine_heatmap`.
 
@@ -77,10 +82,12 @@ def cosine_matrix(history: pd.DataFrame, prefix: str = "cosine/") -> pd.DataFram
         >>> cosine_matrix(h).round(2).values.tolist()
         [[1.0, 0.3, -0.2], [0.3, 1.0, nan], [-0.2, nan, 1.0]]
     """
-    means = {tuple(str(c)[len(prefix):].split("~", 1)): float(history[c].mean())
-             for c in history.columns if str(c).startswith(prefix)}
+    from morelib.weighting.diagnostics import columns_of
+
+    means = {pair: float(history[c].mean())
+             for pair, c in columns_of(history.columns, kind).items()}
     if not means:
-        raise ValueError(f"no '{prefix}<a>~<b>' columns in {list(history.columns)}")
+        raise ValueError(f"no '{kind}/<a>~<b>' columns in {list(history.columns)}")
     names = list(dict.fromkeys(n for pair in means for n in pair))
     matrix = pd.DataFrame(np.eye(len(names)), index=names, columns=names)
     matrix[matrix == 0] = np.nan

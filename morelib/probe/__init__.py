@@ -11,7 +11,13 @@ of seeds into seconds of CPU time, exactly equal, step for step, to
 * :mod:`~morelib.probe.heads`: vectorised head training (subset, order, init per seed);
 * :mod:`~morelib.probe.split`: prompt-disjoint splits of real sources;
 * :mod:`~morelib.probe.real_sources`: the real sources under ``MORELIB_DATA_DIR``;
-* :mod:`~morelib.probe.study`: MORE vs MultiTask over many seeds, as claim C6 rows.
+* :mod:`~morelib.probe.ranks`: simulated data-parallel ranks, synchronised or per-rank λ;
+* :mod:`~morelib.probe.study`: MORE vs MultiTask (and stratified-uniform) over many seeds, as
+  claim C6 rows;
+* :mod:`~morelib.probe.contrasts`: every contrast's interval from one shared bootstrap;
+* :mod:`~morelib.probe.ablations`: the mechanism ablations (α, normalisation, batching vs
+  weighting, synchronised vs per-rank λ) and their vocabulary;
+* :mod:`~morelib.probe.factors`: which factor carries MORE's effect, decided by intervals.
 
 Example:
     >>> import torch
@@ -27,8 +33,12 @@ from morelib.probe.features import FeatureCacheError, FeatureStore, text_key
 from morelib.probe.heads import ProbeRun, head_init, seed_batches, train_probe_heads
 from morelib.probe.real_sources import real_probe_sources
 from morelib.probe.split import prompt_disjoint_split, prompt_key
-from morelib.probe.study import ProbeStudy, run_probe_study
+from morelib.probe.study import ARMS, ProbeStudy, run_probe_study
+from morelib.probe.contrasts import hh_contrast, seed_interval
+from morelib.probe.ablations import parse_ablation, run_ablations
+from morelib.probe.factors import factor_sentence
 
-__all__ = ["FeatureCacheError", "FeatureStore", "ProbeRun", "ProbeStudy", "head_init",
-           "prompt_disjoint_split", "prompt_key", "real_probe_sources", "run_probe_study",
-           "seed_batches", "text_key", "train_probe_heads"]
+__all__ = ["ARMS", "FeatureCacheError", "FeatureStore", "ProbeRun", "ProbeStudy",
+           "factor_sentence", "head_init", "hh_contrast", "parse_ablation",
+           "prompt_disjoint_split", "prompt_key", "real_probe_sources", "run_ablations",
+           "run_probe_study", "seed_batches", "seed_interval", "text_key", "train_probe_heads"]

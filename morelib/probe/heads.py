@@ -49,9 +49,24 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
+from morelib.probe.ranks import check_ranks, combine_ranks, lambda_groups
 from morelib.weighting import HeadGradients, head_gradients, make_weighting
 
 SCHEDULES = ("linear", "constant", "constant_with_warmup", "cosine")
+#: Batch layouts: ``stratified`` (groups of one pair per source, MORE's) or ``mixed`` (a
+#: uniform shuffle of the subset, MultiTask's).
+BATCHINGS = ("stratified", "mixed")
+
+
+def default_batching(strategy: str) -> str:
+    """The layout a strategy trains on in :func:`morelib.training.train_reward_model`: MORE on
+    stratified groups, every other strategy on a uniform mix.
+
+    Example:
+        >>> default_batching("more"), default_batching("mean"), default_batching("uniform")
+        ('stratified', 'mixed', 'mixed')
+    """
+    return "stratified" if strategy == "more" else "mixed"
 
 
 @dataclass
@@ -60,7 +75,8 @@ class ProbeRun:
 
     ``weights`` [S, h]; ``lambdas``, ``source_losses``, ``counts`` [S, M, K] (M micro-steps);
     ``loss`` [S, M] (the weighted loss Σ λ_i ℓ_i the trainer logs per micro-step); ``seeds``;
-    ``train_index`` [S, n] the pairs each seed trained on."""
+    ``train_index`` [S, n] the pairs each seed trained on; ``rank_lambdas`` [S, M, R', K] the
+    λ of each simulated rank (R' = 1 unless per-rank, when ``lambdas`` is their mean)."""
 
     weights: torch.Tensor
     lambdas: torch.Tensor
@@ -69,6 +85,21 @@ class ProbeRun:
     loss: torch.Tensor
     seeds: list[int]
     train_index: torch.Tensor
+    rank_lambdas: torch.Tensor | None = None
+
+    def lambda_tilt(self) -> torch.Tensor:
+        """Per seed [S], the mean over micro-steps (and simulated ranks) of max_i |λ_i − 1/K|:
+        how far λ moves from uniform (0 for fixed uniform weights).
+
+        Example:
+            >>> run = ProbeRun(torch.zeros(1, 2), torch.tensor([[[0.5, 0.5], [0.9, 0.1]]]),
+            ...                None, None, None, [0], None)
+            >>> run.lambda_tilt()                      # (0 + 0.4) / 2
+            tensor([0.2000])
+        """
+        lam = self.rank_lambdas if self.rank_lambdas is not None else self.lambdas
+        K = lam.shape[-1]
+        return (lam - 1.0 / K).abs().amax(-1).reshape(lam.shape[0], -1).mean(-1)
 
     def margins(self, features_chosen: torch.Tensor, features_rejected: torch.Tensor
                 ) -> torch.Tensor:
@@ -91,15 +122,17 @@ def head_init(seed: int, hidden: int, init_std: float = 0.02) -> torch.Tensor:
 
 
 def seed_batches(strategy: str, source_index: np.ndarray, n_sources: int, seed: int,
-                 groups_per_batch: int, subset_per_source: int | None = None
-                 ) -> tuple[np.ndarray, np.ndarray]:
+                 groups_per_batch: int, subset_per_source: int | None = None,
+                 batching: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(micro-batches [M, G·K] of pair indices, training subset) for one seed.
 
     The subset takes ``subset_per_source`` pairs of each source without replacement (all of the
-    smallest source's size when ``None``), seeded. MORE: groups of one pair per source (source
-    order within a group, like :class:`~morelib.training.collator.PairCollator` flattens
-    them), shuffled, ``groups_per_batch`` per micro-batch; other strategies: the subset
-    shuffled, G·K pairs per micro-batch. A last partial batch is dropped.
+    smallest source's size when ``None``), seeded. ``batching`` (default
+    :func:`default_batching` of ``strategy``): ``"stratified"``: groups of one pair per source
+    (source order within a group, like :class:`~morelib.training.collator.PairCollator`
+    flattens them), shuffled, ``groups_per_batch`` per micro-batch; ``"mixed"``: the subset
+    shuffled, G·K pairs per micro-batch. A last partial batch is dropped. The layout alone
+    decides the batches: one seed gives the same stratified batches to every strategy.
 
     Example:
         >>> batches, subset = seed_batches("more", np.array([0, 1, 0, 1, 0, 1]), 2, seed=0,
@@ -108,7 +141,14 @@ def seed_batches(strategy: str, source_index: np.ndarray, n_sources: int, seed: 
         ((3, 2), [0, 1, 2, 3, 4, 5])
         >>> [int(x) % 2 for x in batches[0]]      # one pair of source 0, then one of source 1
         [0, 1]
+        >>> same, _ = seed_batches("uniform", np.array([0, 1, 0, 1, 0, 1]), 2, seed=0,
+        ...                        groups_per_batch=1, batching="stratified")
+        >>> bool((same == batches).all())          # MORE's batches, whatever the weighting
+        True
     """
+    layout = default_batching(strategy) if batching is None else batching
+    if layout not in BATCHINGS:
+        raise ValueError(f"batching must be one of {BATCHINGS}, got {batching!r}")
     rng = np.random.default_rng(int(seed))
     pools = [np.flatnonzero(source_index == i) for i in range(n_sources)]
     if any(p.size == 0 for p in pools):
@@ -119,7 +159,7 @@ def seed_batches(strategy: str, source_index: np.ndarray, n_sources: int, seed: 
                          f"{min(p.size for p in pools)} pairs")
     chosen = [rng.choice(p, size=n, replace=False) for p in pools]
     per_batch = groups_per_batch * n_sources
-    if strategy == "more":
+    if layout == "stratified":
         groups = np.stack(chosen, axis=1)[rng.permutation(n)]     # [n, K]
         flat = groups.reshape(-1)
     else:
@@ -168,7 +208,8 @@ def train_probe_heads(config: Any, features_chosen: torch.Tensor,
                       features_rejected: torch.Tensor, source_index: torch.Tensor,
                       seeds: Sequence[int], *, batches: torch.Tensor | None = None,
                       subset_per_source: int | None = None,
-                      init: torch.Tensor | None = None) -> ProbeRun:
+                      init: torch.Tensor | None = None, batching: str | None = None,
+                      ranks: int = 1, rank_lambda: str = "synchronised") -> ProbeRun:
     """Train ``len(seeds)`` head-only RMs on cached features (see the module docstring).
 
     Args:
@@ -184,6 +225,14 @@ def train_probe_heads(config: Any, features_chosen: torch.Tensor,
         subset_per_source: training subset size per source and seed (default: all of the
             smallest source).
         init: optional [S, h] initial heads.
+        batching: the batch layout of :func:`seed_batches` (default: the strategy's own;
+            ``"stratified"`` with ``strategy="uniform"`` is the authors' ``--reweight False``).
+        ranks, rank_lambda: simulated data-parallel ranks (:mod:`morelib.probe.ranks`): each
+            micro-step takes a global batch of ``ranks`` micro-batches of G·K pairs, and λ is
+            ``"synchronised"`` (one λ from the global batch, morelib's trainer) or
+            ``"per-rank"`` (one λ and one weighting state per rank, the authors' code).
+            ``ranks`` synchronised ranks train exactly as one process with ``ranks`` times
+            the groups per batch.
     """
     zc = features_chosen.detach().float()
     zr = features_rejected.detach().float()
@@ -192,9 +241,11 @@ def train_probe_heads(config: Any, features_chosen: torch.Tensor,
     K, S = int(config.n_sources), len(seeds)
     if zr.shape != zc.shape or src.shape != (n_pairs,):
         raise ValueError("features_chosen, features_rejected must be [N, h], source_index [N]")
+    check_ranks(ranks, rank_lambda)
     if batches is None:
         made = [seed_batches(config.strategy, src.numpy(), K, s,
-                             config.groups_per_device_batch, subset_per_source) for s in seeds]
+                             config.groups_per_device_batch * int(ranks), subset_per_source,
+                             batching) for s in seeds]
         batches = torch.as_tensor(np.stack([b for b, _ in made]))
         subset = torch.as_tensor(np.stack([t for _, t in made]))
     else:
@@ -209,31 +260,35 @@ def train_probe_heads(config: Any, features_chosen: torch.Tensor,
     warmup = (int(config.warmup_ratio) if config.warmup_ratio >= 1
               else math.ceil(total * config.warmup_ratio))
     sizes = config.source_sizes or tuple(int((src == i).sum()) for i in range(K))
-    weightings = _weightings(config, seeds, sizes)
+    per_rank = int(ranks) if rank_lambda == "per-rank" else 1
+    weightings = [_weightings(config, seeds, sizes) for _ in range(per_rank)]  # [R'][S]
 
     w = (torch.stack([head_init(s, hidden) for s in seeds]) if init is None
          else init.detach().float().clone())
     m1, m2 = torch.zeros_like(w), torch.zeros_like(w)
     beta1, beta2, eps = 0.9, 0.999, 1e-8
-    offsets = (torch.arange(S) * K).unsqueeze(1)
     M = total * ga
     lambdas, losses = torch.zeros(S, M, K), torch.zeros(S, M, K)
     counts, loss = torch.zeros(S, M, K), torch.zeros(S, M)
+    rank_lambdas = torch.zeros(S, M, per_rank, K)
     grad = torch.zeros_like(w)
     for micro in range(M):
-        idx = batches[:, micro % batches.shape[1]]                       # [S, B]
-        fc, fr = zc[idx], zr[idx]                                        # [S, B, h]
+        idx = batches[:, micro % batches.shape[1]]                       # [S, R·B]
+        fc, fr = zc[idx], zr[idx]                                        # [S, R·B, h]
         margins = torch.einsum("sbh,sh->sb", fc - fr, w)
+        groups, _ = lambda_groups(src[idx], K, int(ranks), rank_lambda)
         stats = head_gradients(fc.reshape(-1, hidden), fr.reshape(-1, hidden), None,
-                               (src[idx] + offsets).reshape(-1), S * K,
-                               margins=margins.reshape(-1))
-        g = stats.grads.reshape(S, K, hidden)
-        ls, cs = stats.losses.reshape(S, K), stats.counts.reshape(S, K)
-        lam = torch.stack([weightings[s].weights(HeadGradients(g[s], ls[s], cs[s]))
-                           for s in range(S)]).float()
-        lambdas[:, micro], losses[:, micro], counts[:, micro] = lam, ls, cs
-        loss[:, micro] = (lam * ls).sum(1)
-        grad += torch.einsum("sk,skh->sh", lam, g) / ga
+                               groups, S * per_rank * K, margins=margins.reshape(-1))
+        g = stats.grads.reshape(S, per_rank, K, hidden)
+        ls = stats.losses.reshape(S, per_rank, K)
+        cs = stats.counts.reshape(S, per_rank, K)
+        lam = torch.stack([torch.stack([weightings[r][s].weights(
+            HeadGradients(g[s, r], ls[s, r], cs[s, r])) for r in range(per_rank)])
+            for s in range(S)]).float()                                  # [S, R', K]
+        direction, loss[:, micro], losses[:, micro], counts[:, micro] = combine_ranks(
+            lam, g, ls, cs)
+        rank_lambdas[:, micro], lambdas[:, micro] = lam, lam.mean(1)
+        grad += direction / ga
         if (micro + 1) % ga:
             continue
         step = micro // ga
@@ -249,4 +304,5 @@ def train_probe_heads(config: Any, features_chosen: torch.Tensor,
         denom = (m2.sqrt() / math.sqrt(1 - beta2 ** t)) + eps
         w = w - (lr / (1 - beta1 ** t)) * m1 / denom
         grad = torch.zeros_like(w)
-    return ProbeRun(w, lambdas, losses, counts, loss, [int(s) for s in seeds], subset)
+    return ProbeRun(w, lambdas, losses, counts, loss, [int(s) for s in seeds], subset,
+                    rank_lambdas)

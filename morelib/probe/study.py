@@ -15,6 +15,13 @@ test pairs: a replicate resamples seeds, and each test set's pairs once for all 
 carries seed and test-pair variance; the noise floor of each test set
 (:func:`morelib.calibration.ece_noise_floor`, on MultiTask's margins) is returned beside it.
 
+``arms`` adds ``stratified-uniform`` (MORE's batches, λ fixed at 1/K; :data:`ARMS`); then
+``contrasts`` holds MORE − stratified-uniform (weighting) and stratified-uniform − MultiTask
+(batching) beside C6, all from the same bootstrap replicates
+(:mod:`morelib.probe.contrasts`). ``ranks`` / ``rank_lambda`` train every arm on simulated
+data-parallel ranks (:mod:`morelib.probe.ranks`); ``max_train_per_source`` caps the training
+pools (the features to compute) without touching the test sets.
+
 Example (synthetic features standing in for a backbone's):
     >>> import torch
     >>> from morelib.data import LoadedSource, PreferencePair as P
@@ -27,6 +34,10 @@ Example (synthetic features standing in for a backbone's):
     [('C6', 'real probe', 3), ('C6', 'real probe', 3)]
     >>> sorted(study.per_seed.strategy.unique()), len(study.per_seed)
     (['mean', 'more'], 24)
+    >>> three = run_probe_study(_ToyStore(), srcs, n_seeds=3, pairs_per_source=(2,), n_boot=200,
+    ...                         arms=("more", "stratified-uniform", "mean"))
+    >>> three.contrasts.contrast.tolist()
+    ['MORE − stratified-uniform', 'MORE − MultiTask', 'stratified-uniform − MultiTask']
 """
 
 from __future__ import annotations
@@ -42,13 +53,21 @@ import torch
 
 from morelib.calibration import accuracy, ece, ece_noise_floor
 from morelib.calibration.noise_floor import NoiseFloor
-from morelib.calibration.seed_bootstrap import combine_seed_replicates, seed_pair_ece_table
 from morelib.claims import ClaimResult
 from morelib.data import LoadedSource
+from morelib.data.mixing import first_n
+from morelib.probe.contrasts import hh_contrast, seed_interval
 from morelib.probe.heads import train_probe_heads
 from morelib.probe.split import prompt_disjoint_split
 
 HH = ("helpful", "harmless")
+#: The schemes (arms) a study trains: name -> (weighting strategy, batch layout). ``more`` and
+#: ``mean`` (MultiTask) always; ``stratified-uniform`` is MORE's stratified batches with λ
+#: fixed at 1/K (the authors' ``--reweight False``): it differs from ``more`` only in the
+#: weighting and from ``mean`` only in the batching.
+ARMS = {"more": ("more", "stratified"), "stratified-uniform": ("uniform", "stratified"),
+        "mean": ("mean", "mixed")}
+LABELS = {"more": "MORE", "stratified-uniform": "stratified-uniform", "mean": "MultiTask"}
 
 
 @dataclass
@@ -57,17 +76,25 @@ class ProbeStudy:
 
     ``rows``: one C6 :class:`~morelib.claims.ClaimResult` per G; ``summary``: per G the C6
     estimate, interval, p-value and verdict, mean H&H ECE and accuracy per scheme, MORE's λ
-    tilt (mean over seeds and steps of max_i |λ_i − 1/K|), optimiser steps, and
-    ``noise_floor_hh`` (the mean ECE calibrated RMs with MultiTask's margins would score, over
-    seeds and H&H tests); ``per_seed``: ECE and accuracy per (G, strategy, seed, test set);
-    ``noise_floor``: per H&H test set, the floor of seed 0's MultiTask RM at the first G;
-    ``sizes``: training and test pairs per source."""
+    tilt (mean over seeds, steps and ranks of max_i |λ_i − 1/K|) with its seed interval,
+    optimiser steps, and ``noise_floor_hh`` (the mean ECE calibrated RMs with MultiTask's
+    margins would score, over seeds and H&H tests); ``contrasts``: per G every pair of arms
+    A − B (:data:`ARMS` order) with its interval, all from the same bootstrap
+    (:mod:`morelib.probe.contrasts`); ``per_seed``: ECE and accuracy per (G, arm, seed, test
+    set); ``noise_floor``: per H&H test set, the floor of seed 0's MultiTask RM at the first G;
+    ``sizes``: training and test pairs per source; ``margins[(G, arm)][test]`` [S, N] and
+    ``tilts[(G, arm)]`` [S]: the raw material of contrasts across studies (ablations)."""
 
     rows: list[ClaimResult]
     summary: pd.DataFrame
     per_seed: pd.DataFrame
     noise_floor: dict[str, NoiseFloor] = field(default_factory=dict)
     sizes: dict[str, tuple[int, int]] = field(default_factory=dict)
+    contrasts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    margins: dict[tuple[int, str], dict[str, np.ndarray]] = field(default_factory=dict)
+    tilts: dict[tuple[int, str], np.ndarray] = field(default_factory=dict)
+    n_boot: int = 2000
+    seed: int = 0
 
 
 def default_config(model: str, n_sources: int, max_length: int) -> Any:
@@ -85,13 +112,23 @@ def _features(store: Any, pairs: Sequence[Any]) -> tuple[torch.Tensor, torch.Ten
     return store.pair_features(pairs)
 
 
+def _check_arms(arms: Sequence[str]) -> list[str]:
+    unknown = [a for a in arms if a not in ARMS]
+    if unknown or not {"more", "mean"} <= set(arms):
+        raise ValueError(f"arms must include 'more' and 'mean' and come from {list(ARMS)}, "
+                         f"got {list(arms)}")
+    return [a for a in ARMS if a in arms]
+
+
 def run_probe_study(store: Any, sources: Sequence[LoadedSource], *, n_seeds: int = 10,
                     pairs_per_source: Sequence[int] = (1, 4, 16),
                     train_fraction: float = 0.8, test_fraction: float = 0.2,
                     split_seed: int = 0, config: Any = None, n_boot: int = 2000,
                     hh_tests: Sequence[str] = HH, track: str = "real probe",
-                    seed: int = 0) -> ProbeStudy:
-    """MORE vs MultiTask over ``n_seeds`` seeds for each G in ``pairs_per_source``.
+                    seed: int = 0, arms: Sequence[str] = ("more", "mean"), ranks: int = 1,
+                    rank_lambda: str = "synchronised",
+                    max_train_per_source: int | None = None) -> ProbeStudy:
+    """MORE vs MultiTask (and any other :data:`ARMS`) over ``n_seeds`` seeds for each G.
 
     Args:
         store: a :class:`~morelib.probe.FeatureStore` (or anything with ``pair_features``,
@@ -102,17 +139,25 @@ def run_probe_study(store: Any, sources: Sequence[LoadedSource], *, n_seeds: int
         train_fraction: each seed's training subset, per source, as a share of the smallest
             source's training pairs (drawn per seed without replacement).
         test_fraction, split_seed: the prompt-disjoint split.
+        max_train_per_source: keep only the first this many training pairs of each source
+            after the split (``None``: all): fewer texts to featurise, the tests unchanged.
         config: an :class:`~morelib.training.RMTrainingConfig` (default :func:`default_config`);
             its ``strategy`` and ``groups_per_device_batch`` are set here. With the default one
             epoch, a larger G takes fewer steps (``summary.steps``); set ``max_steps`` to hold
             the number of steps fixed across G instead.
+        arms: the schemes to train (``more`` and ``mean`` at least).
+        ranks, rank_lambda: simulated data-parallel ranks, for every arm
+            (:func:`~morelib.probe.train_probe_heads`); a global batch is ``ranks`` × G·K.
         n_boot, seed: the two-level bootstrap.
     """
     names = [s.name for s in sources]
     missing = [t for t in hh_tests if t not in names]
     if missing:
         raise ValueError(f"test sources {missing} are not among the sources {names}")
+    arms = _check_arms(arms)
     train, tests = prompt_disjoint_split(sources, test_fraction, split_seed)
+    if max_train_per_source:
+        train = [first_n(s, min(len(s), int(max_train_per_source))) for s in train]
     K = len(train)
     base = config or default_config(store.name, K, store.max_length)
     base = dataclasses.replace(base, n_sources=K)
@@ -122,55 +167,65 @@ def run_probe_study(store: Any, sources: Sequence[LoadedSource], *, n_seeds: int
     test_z = {t: _features(store, tests[t]) for t in hh_tests}
     n_sub = max(1, int(train_fraction * min(len(s) for s in train)))
     seeds = list(range(n_seeds))
+    n_pairs = sum(len(tests[t]) for t in hh_tests)
 
-    rows, summary, records = [], [], []
+    rows, summary, records, contrasts = [], [], [], []
     floors: dict[str, NoiseFloor] = {}
+    all_margins: dict[tuple[int, str], dict[str, np.ndarray]] = {}
+    tilts: dict[tuple[int, str], np.ndarray] = {}
     for g in pairs_per_source:
-        margins = {}
-        lam_tilt = float("nan")
-        for strategy in ("more", "mean"):
-            cfg = dataclasses.replace(base, strategy=strategy, groups_per_device_batch=int(g))
-            run = train_probe_heads(cfg, zc, zr, src, seeds, subset_per_source=n_sub)
-            margins[strategy] = {t: run.margins(*test_z[t]).numpy() for t in hh_tests}
-            if strategy == "more":
-                lam_tilt = float((run.lambdas - 1.0 / K).abs().amax(-1).mean())
+        g = int(g)
+        for arm in arms:
+            strategy, batching = ARMS[arm]
+            cfg = dataclasses.replace(base, strategy=strategy, groups_per_device_batch=g)
+            run = train_probe_heads(cfg, zc, zr, src, seeds, subset_per_source=n_sub,
+                                    batching=batching, ranks=ranks, rank_lambda=rank_lambda)
+            all_margins[(g, arm)] = {t: run.margins(*test_z[t]).numpy() for t in hh_tests}
+            tilts[(g, arm)] = run.lambda_tilt().numpy().astype(float)
             steps = run.lambdas.shape[1] // cfg.gradient_accumulation_steps
             for t in hh_tests:
-                for s, m in zip(seeds, margins[strategy][t]):
-                    records.append({"pairs_per_source": int(g), "strategy": strategy,
-                                    "seed": s, "test": t, "ece": ece(m),
-                                    "accuracy": accuracy(m)})
+                for s, m in zip(seeds, all_margins[(g, arm)][t]):
+                    records.append({"pairs_per_source": g, "strategy": arm, "seed": s,
+                                    "test": t, "ece": ece(m), "accuracy": accuracy(m)})
+        margins = {arm: all_margins[(g, arm)] for arm in arms}
         # the ECE a calibrated RM with MultiTask's margins would score, per seed and test set
         floor_means = [ece_noise_floor(m, n_draws=200, seed=seed).mean
                        for t in hh_tests for m in margins["mean"][t]]
         for t in hh_tests:
             floors.setdefault(t, ece_noise_floor(margins["mean"][t][0], n_draws=1000, seed=seed))
         # crossed: every seed scores the same test pairs, so a replicate resamples them once
-        parts = [seed_pair_ece_table(margins["more"][t], margins["mean"][t], n_boot=n_boot,
-                                     seed=seed + 17 * i, design="crossed")
-                 for i, t in enumerate(hh_tests)]
-        per_seed = np.mean([p[0] for p in parts], axis=0)
-        table = np.mean([p[1] for p in parts], axis=0)
-        n_pairs = sum(len(tests[t]) for t in hh_tests)
-        res = combine_seed_replicates(per_seed, table, seed=seed + 1, n_pairs=n_pairs,
-                                      crossed=True)
+        results = {}
+        for i, a in enumerate(arms):
+            for b in arms[i + 1:]:
+                res = results[(a, b)] = hh_contrast(margins[a], margins[b], n_boot=n_boot,
+                                                    seed=seed)
+                contrasts.append({"pairs_per_source": g,
+                                  "contrast": f"{LABELS[a]} − {LABELS[b]}",
+                                  "estimate": res.estimate, "ci_low": res.low,
+                                  "ci_high": res.high, "p_value": res.p_value})
+        res = results[("more", "mean")]
         metric = f"H&H ECE, MORE − MultiTask ({g} pair(s) per source per batch)"
         rows.append(ClaimResult.from_interval(
             claim="C6", track=track, metric=metric, estimate=res.estimate, ci_low=res.low,
             ci_high=res.high, n_seeds=n_seeds, n_pairs=n_pairs))
         frame = pd.DataFrame(records)
-        here = frame[frame.pairs_per_source == int(g)]
+        here = frame[frame.pairs_per_source == g]
         acc = here.groupby("strategy").accuracy.mean()
         hh_ece = here.groupby("strategy").ece.mean()
-        summary.append({"pairs_per_source": int(g), "estimate": res.estimate, "ci_low": res.low,
-                        "ci_high": res.high, "p_value": res.p_value,
-                        "verdict": rows[-1].verdict, "ece_more": hh_ece["more"],
-                        "ece_multitask": hh_ece["mean"],
-                        "accuracy_more": acc["more"], "accuracy_multitask": acc["mean"],
-                        "lambda_tilt": lam_tilt, "steps": steps,
-                        "noise_floor_hh": float(np.mean(floor_means))})
+        tilt, tilt_low, tilt_high = seed_interval(tilts[(g, "more")], n_boot=n_boot, seed=seed)
+        row = {"pairs_per_source": g, "estimate": res.estimate, "ci_low": res.low,
+               "ci_high": res.high, "p_value": res.p_value, "verdict": rows[-1].verdict,
+               "ece_more": hh_ece["more"], "ece_multitask": hh_ece["mean"],
+               "accuracy_more": acc["more"], "accuracy_multitask": acc["mean"],
+               "lambda_tilt": tilt, "lambda_tilt_low": tilt_low,
+               "lambda_tilt_high": tilt_high, "steps": steps,
+               "noise_floor_hh": float(np.mean(floor_means))}
+        if "stratified-uniform" in arms:
+            row["ece_stratified_uniform"] = hh_ece["stratified-uniform"]
+        summary.append(row)
     sizes = {s.name: (len(s), len(tests[s.name])) for s in train}
-    return ProbeStudy(rows, pd.DataFrame(summary), pd.DataFrame(records), floors, sizes)
+    return ProbeStudy(rows, pd.DataFrame(summary), pd.DataFrame(records), floors, sizes,
+                      pd.DataFrame(contrasts), all_margins, tilts, int(n_boot), int(seed))
 
 
 class _ToyStore:

@@ -10,7 +10,8 @@ runs, mixed precision, gradient accumulation, checkpoints, schedulers) is the st
 What it adds to the Trainer:
 
 * a per-micro-step history of λ, per-source losses, head-gradient norms and pairwise cosines
-  (``lambda_history``), averaged into the regular logs at every logging step;
+  (``lambda_history``: the weighting's ``last_diagnostics`` named by source, keys as in
+  :mod:`morelib.weighting.diagnostics`), averaged into the regular logs at every logging step;
 * the weighting's state (MORE's EMA buffers) and that history saved in every checkpoint and
   restored on resume, so a resumed run continues exactly;
 * a non-finite loss stops the run with an error naming the step and the per-source losses;
@@ -19,8 +20,9 @@ What it adds to the Trainer:
 
 Data-parallel runs (``torchrun``, ``accelerate launch``: DDP, FSDP, DeepSpeed): each rank's
 micro-batch is its share of the global batch (the Trainer's sampler is sharded by accelerate).
-The per-source statistics are all-reduced once per micro-step (K·(h+2) numbers), so λ and the
-history rows are global and identical on every rank, and each rank's loss is scaled with the
+The per-source statistics are all-reduced once per micro-step (K·(h+2) numbers), here and
+nowhere else (the weightings never communicate), so λ and the history rows are global and
+identical on every rank, and each rank's loss is scaled with the
 global per-source counts (:func:`morelib.weighting.weighted_loss`), so the averaged gradient is
 the single-process gradient over the global batch. A head sharded by FSDP or ZeRO-3 is handled
 by deriving the head gradients from the margins. ``tests/test_training_distributed.py`` checks
@@ -34,7 +36,6 @@ import math
 import os
 from typing import Any, Mapping, Sequence
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from transformers import Trainer
@@ -125,8 +126,6 @@ class RewardTrainer(Trainer):
         super().__init__(*args, **kwargs)
         if self.args.disable_tqdm:  # quiet runs: the λ history and eval tables hold the logs
             self.remove_callback(PrinterCallback)
-        if getattr(weighting, "sync", False):
-            weighting.sync = False  # compute_loss all-reduces the statistics, for every strategy
         self.weighting = weighting
         self.source_names = list(source_names)
         self.eval_sources = dict(eval_sources or {})
@@ -173,7 +172,7 @@ class RewardTrainer(Trainer):
         if not finite:  # global losses in training: every rank stops at the same step
             self._raise_non_finite(model, rewards, loss, stats)
         if model.training:
-            self._record(lambdas, stats)
+            self._record()
         return (loss, output) if return_outputs else loss
 
     def _raise_non_finite(self, model: torch.nn.Module, rewards: torch.Tensor,
@@ -185,34 +184,12 @@ class RewardTrainer(Trainer):
             f"({self.weighting.__class__.__name__}); per-source losses {losses}; likely cause: "
             f"{non_finite_cause(self._reward_model(model), rewards)}")
 
-    def _record(self, lambdas: torch.Tensor, stats: Any) -> None:
-        """One history row: λ, counts, losses, head-gradient norms and cosines per source.
-
-        Everything leaves the device in one transfer; the weighting's own diagnostics (EMA
-        norms, cosines of the normalised vectors, solver iterations) are added by name.
-        """
-        names = self.source_names
-        k = len(names)
-        with torch.no_grad():
-            g = stats.grads.float()
-            packed = torch.cat([(g @ g.T).flatten(), lambdas.float(), stats.losses.float(),
-                                stats.counts.float()]).cpu().numpy()
-        gram = packed[:k * k].reshape(k, k)
-        lam, losses, counts = packed[k * k:k * k + k], packed[k * k + k:-k], packed[-k:]
-        norms = np.sqrt(np.clip(np.diag(gram), 0.0, None))
-        row: dict[str, Any] = {"step": self.state.global_step}
-        for i, name in enumerate(names):
-            row[f"lambda/{name}"] = float(lam[i])
-            row[f"count/{name}"] = int(counts[i])
-            if counts[i] > 0:
-                row[f"loss/{name}"] = float(losses[i])
-                row[f"grad_norm/{name}"] = float(norms[i])
-        for i in range(k):
-            for j in range(i + 1, k):
-                if counts[i] > 0 and counts[j] > 0 and norms[i] > 0 and norms[j] > 0:
-                    row[f"cosine/{names[i]}~{names[j]}"] = float(
-                        gram[i, j] / (norms[i] * norms[j]))
-        row.update(_named_diagnostics(self.weighting, names))
+    def _record(self) -> None:
+        """One history row: what the weighting measured this step
+        (:class:`~morelib.weighting.diagnostics.StepDiagnostics`: λ, counts, losses, head-gradient
+        norms and cosines, MORE's EMA and solver numbers), named by source."""
+        row = {"step": self.state.global_step,
+               **self.weighting.last_diagnostics.row(self.source_names)}
         self.lambda_history.append(row)
         self._unlogged.append(row)
 
@@ -271,28 +248,6 @@ def _full_head_weight(weight: torch.Tensor, hidden: int) -> torch.Tensor | None:
     if type(weight).__name__ == "DTensor" or weight.numel() != hidden or hasattr(weight, "ds_id"):
         return None
     return weight.detach()
-
-
-def _named_diagnostics(weighting: Any, names: Sequence[str]) -> dict[str, float]:
-    """The weighting's extra diagnostics with source indices replaced by names.
-
-    Example:
-        >>> class W: last_diagnostics = {"lambda/0": .5, "ema_norm/1": 2.0,
-        ...                              "cos_normalized/0-1": -0.1, "fw_iterations": 3.0}
-        >>> _named_diagnostics(W(), ["a", "b"])
-        {'ema_norm/b': 2.0, 'cosine_normalized/a~b': -0.1, 'weighting/fw_iterations': 3.0}
-    """
-    out: dict[str, float] = {}
-    for key, value in (getattr(weighting, "last_diagnostics", None) or {}).items():
-        kind, _, index = key.partition("/")
-        if kind == "ema_norm":
-            out[f"ema_norm/{names[int(index)]}"] = value
-        elif kind == "cos_normalized":
-            i, j = (int(x) for x in index.split("-"))
-            out[f"cosine_normalized/{names[i]}~{names[j]}"] = value
-        elif not index:
-            out[f"weighting/{kind}"] = value
-    return out
 
 
 def save_trainer_extras(folder: str, weighting_state: Mapping[str, Any],

@@ -8,7 +8,9 @@ counts, source sizes) to K weights λ on the simplex; the trainer's loss is then
   distributed all-reduce, and the weighted loss;
 * :mod:`~morelib.weighting.min_norm`: the min-norm solver on the K×K Gram matrix;
 * :mod:`~morelib.weighting.momentum`: MORE's gradient EMA and normalisations;
-* :mod:`~morelib.weighting.strategies`: the strategies and :func:`make_weighting`.
+* :mod:`~morelib.weighting.strategies`: the strategies and :func:`make_weighting`;
+* :mod:`~morelib.weighting.diagnostics`: :class:`StepDiagnostics` (what a step measured: every
+  strategy's ``last_diagnostics``) and the one schema of the training-history keys.
 
 Example (one MORE step on a batch):
     >>> import torch
@@ -26,6 +28,7 @@ Example (one MORE step on a batch):
     0.6931
 """
 
+from morelib.weighting.diagnostics import StepDiagnostics, parse_key
 from morelib.weighting.head_gradients import (
     HeadGradients,
     all_reduce_source_stats,
@@ -58,9 +61,9 @@ from morelib.weighting.strategies import (
 
 __all__ = [
     "BatchMeanWeighting", "GradientEMA", "HeadGradients", "MinNormResult", "MoreWeighting",
-    "NORMALIZATIONS", "ProportionalWeighting", "SourceStats", "UniformWeighting",
+    "NORMALIZATIONS", "ProportionalWeighting", "SourceStats", "StepDiagnostics", "UniformWeighting",
     "WeightingStrategy", "all_reduce_source_stats", "data_parallel_world_size",
     "gradient_normalizers", "head_gradients",
     "make_weighting", "min_norm_pair", "min_norm_solve", "min_norm_weights",
-    "normalize_gradients", "random_init", "weighted_loss",
+    "normalize_gradients", "parse_key", "random_init", "weighted_loss",
 ]

@@ -7,13 +7,18 @@ source i). Strategies:
 * :class:`BatchMeanWeighting` (``"mean"``): λ_i = n_i/B, i.e. the plain batch mean (the paper's
   MultiTask on uniformly mixed batches);
 * :class:`ProportionalWeighting`: λ_i ∝ |D_i| over the sources present;
-* :class:`MoreWeighting`: MORE: all-reduce (distributed), EMA, normalise, min-norm λ.
+* :class:`MoreWeighting`: MORE: EMA, normalise, min-norm λ.
 
-Every strategy has ``weights(stats)``, ``last_diagnostics`` (a flat ``{name: float}`` for
-logging, built lazily), ``state_dict()`` / ``load_state_dict()`` and ``needs_head_gradients``
-(only MORE needs the [K, h] gradients; the others read ``counts``). ``stats`` is a
+Every strategy has ``weights(stats)``, ``last_diagnostics`` (the last step's
+:class:`~morelib.weighting.diagnostics.StepDiagnostics`, ``None`` before the first; its
+``row(names)`` is a training-history row), ``state_dict()`` / ``load_state_dict()`` and
+``needs_head_gradients`` (only MORE needs the [K, h] gradients to compute λ; the others read
+``counts``, and report gradient norms and cosines when given gradients). ``stats`` is a
 :class:`SourceStats` or the :class:`~morelib.weighting.HeadGradients` that
-:func:`~morelib.weighting.head_gradients` returns.
+:func:`~morelib.weighting.head_gradients` returns. Strategies never communicate: in a
+data-parallel run the caller all-reduces the statistics first
+(:func:`~morelib.weighting.all_reduce_source_stats`; :class:`~morelib.training.RewardTrainer`
+does), so every rank computes the same λ.
 
 Example:
     >>> import torch
@@ -31,7 +36,8 @@ from typing import Any, NamedTuple, Protocol, Sequence, runtime_checkable
 import numpy as np
 import torch
 
-from morelib.weighting.head_gradients import all_reduce_source_stats, no_autocast
+from morelib.weighting.diagnostics import StepDiagnostics
+from morelib.weighting.head_gradients import no_autocast
 from morelib.weighting.min_norm import METHODS, min_norm_solve
 from morelib.weighting.momentum import NORMALIZATIONS, GradientEMA, gradient_normalizers
 
@@ -53,7 +59,7 @@ class WeightingStrategy(Protocol):
     def weights(self, stats: Any) -> torch.Tensor: ...
 
     @property
-    def last_diagnostics(self) -> dict[str, float]: ...
+    def last_diagnostics(self) -> StepDiagnostics | None: ...
 
     def state_dict(self) -> dict[str, Any]: ...
 
@@ -70,6 +76,11 @@ def _normalized_over_present(scores: torch.Tensor, counts: torch.Tensor | None) 
     return torch.where(total > 0, scores / total.clamp_min(1e-30), uniform)
 
 
+def _gram_dtype(device: torch.device) -> torch.dtype:
+    """float64 for the K×K Grams, except on MPS (no float64 there)."""
+    return torch.float32 if device.type == "mps" else torch.float64
+
+
 class _Stateless:
     needs_head_gradients = False
 
@@ -77,20 +88,49 @@ class _Stateless:
         if n_sources < 1:
             raise ValueError(f"n_sources must be >= 1, got {n_sources}")
         self.n_sources = n_sources
-        self._last: torch.Tensor | None = None
+        self._last: tuple[torch.Tensor, Any] | None = None
+        self._diagnostics: StepDiagnostics | None = None
 
     @property
-    def last_diagnostics(self) -> dict[str, float]:
-        if self._last is None:
-            return {}
-        return {f"lambda/{i}": v for i, v in enumerate(self._last.cpu().tolist())}
+    def last_diagnostics(self) -> StepDiagnostics | None:
+        """λ, counts, losses and the batch's gradient Gram (those the stats had), built on the
+        first read after a step in one device-to-host transfer.
+
+        Example:
+            >>> w = UniformWeighting(2)
+            >>> _ = w.weights(SourceStats(torch.tensor([[3.0, 0.0], [0.0, 1.0]]),
+            ...                           torch.tensor([0.6, 0.7]), torch.tensor([1.0, 2.0])))
+            >>> w.last_diagnostics.row(["a", "b"])["grad_norm/a"]
+            3.0
+        """
+        if self._diagnostics is None and self._last is not None:
+            lam, stats = self._last
+            parts = {"lambdas": lam.float()}
+            for name in ("counts", "losses"):
+                if getattr(stats, name, None) is not None:
+                    parts[name] = getattr(stats, name).to(lam.device)
+            grads = getattr(stats, "grads", None)
+            if grads is not None:
+                with torch.no_grad(), no_autocast(grads.device):
+                    g = grads.to(_gram_dtype(grads.device))
+                    parts["grad_gram"] = (g @ g.T).to(lam.device)
+            sizes = [p.numel() for p in parts.values()]
+            dtype = parts.get("grad_gram", parts["lambdas"]).dtype
+            host = torch.cat([p.flatten().to(dtype) for p in parts.values()]).cpu().numpy()
+            values = dict(zip(parts, np.split(host, np.cumsum(sizes)[:-1])))
+            values["lambdas"] = values["lambdas"].astype(np.float32)
+            if "grad_gram" in values:
+                values["grad_gram"] = values["grad_gram"].reshape(self.n_sources, self.n_sources)
+            self._diagnostics = StepDiagnostics(**values)
+        return self._diagnostics
 
     def _scores(self, stats: Any) -> torch.Tensor:
         raise NotImplementedError
 
     def weights(self, stats: Any) -> torch.Tensor:
-        self._last = _normalized_over_present(self._scores(stats), stats.counts)
-        return self._last
+        lam = _normalized_over_present(self._scores(stats), stats.counts)
+        self._last, self._diagnostics = (lam, stats), None
+        return lam
 
     def state_dict(self) -> dict[str, Any]:
         return {}
@@ -146,25 +186,24 @@ class ProportionalWeighting(_Stateless):
 class MoreWeighting:
     """MORE's λ: the min-norm point of the normalised, EMA-smoothed per-source head gradients.
 
-    Per call (``weights(stats)``, once per micro-step, on every rank):
+    Per call (``weights(stats)``, once per micro-step, on every rank; in a data-parallel run
+    with the statistics already all-reduced, so every rank computes the global batch's λ; the
+    authors' code takes per-rank λ, D7):
 
-    1. ``sync=True`` and ``torch.distributed`` initialised: all-reduce sums and counts, so every
-       rank has global-batch means and computes the same λ (authors: per-rank λ, D7);
-    2. EMA over the sources present (:class:`~morelib.weighting.momentum.GradientEMA`);
-    3. the K×K Gram matrices of the batch gradients and of the EMA buffers on the device,
+    1. EMA over the sources present (:class:`~morelib.weighting.momentum.GradientEMA`);
+    2. the K×K Gram matrices of the batch gradients and of the EMA buffers on the device,
        moved to the CPU with the losses and counts in ONE transfer (the step's only host sync);
-    4. normalise the Gram (divisors d: Ĝ = G / ddᵀ, same as normalising the vectors) and solve
+    3. normalise the Gram (divisors d: Ĝ = G / ddᵀ, same as normalising the vectors) and solve
        the min-norm problem over the sources present; absent sources get λ = 0. The previous
        step's support (λ > 0) is the solver's first guess: one small linear solve when it is
        still right, which the KKT check decides (it is saved in ``state_dict``, so a resumed
        run takes the same path).
 
-    ``last_diagnostics`` (built lazily) holds per source i: ``lambda/i``, ``grad_norm/i`` (this
-    batch), ``ema_norm/i``, and per pair ``cos/i-j`` (this batch's gradients) and
-    ``cos_normalized/i-j`` (the vectors the solver sees; normalising is a positive rescaling,
-    so these are the EMA buffers' cosines), plus ``min_norm`` (λᵀĜλ), ``fw_iterations`` and
-    ``kkt_violation``. Keys that are undefined this step (a source absent, a zero vector) are
-    left out rather than set to NaN, so averages over logging windows stay finite.
+    ``last_diagnostics`` is a :class:`~morelib.weighting.diagnostics.StepDiagnostics` of those
+    host copies (nothing recomputed): besides λ, counts and losses, the batch Gram (gradient
+    norms and cosines), the EMA Gram (``ema_norm``), the normalised Gram (``cosine_normalized``:
+    normalising is a positive rescaling, so these are the EMA buffers' cosines) and the solver's
+    result (``min_norm`` = λᵀĜλ, ``fw_iterations``, ``kkt_violation``).
 
     Example:
         >>> import torch
@@ -173,43 +212,41 @@ class MoreWeighting:
         ...                     torch.ones(2))
         >>> more.weights(stats)                      # l2-normalised orthogonal: equal weights
         tensor([0.5000, 0.5000])
-        >>> more.last_diagnostics["cos/0-1"], more.last_diagnostics["grad_norm/1"]
-        (0.0, 3.0)
+        >>> row = more.last_diagnostics.row(["a", "b"])
+        >>> row["cosine/a~b"], row["grad_norm/b"], row["weighting/fw_iterations"]
+        (0.0, 3.0, 0.0)
     """
 
     needs_head_gradients = True
 
     def __init__(self, n_sources: int, alpha: float = 0.99, normalize: str = "l2",
-                 init: str = "zeros", sync: bool = True, seed: int = 0, *,
+                 init: str = "zeros", seed: int = 0, *,
                  max_iter: int = 1000, tol: float = 1e-5, method: str = "corrective"):
         if normalize not in NORMALIZATIONS:
             raise ValueError(f"normalize must be one of {NORMALIZATIONS}, got {normalize!r}")
         if method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-        self.n_sources, self.normalize, self.sync = n_sources, normalize, sync
+        self.n_sources, self.normalize = n_sources, normalize
         self.max_iter, self.tol, self.method = max_iter, tol, method
         self.ema = GradientEMA(n_sources, alpha=alpha, init=init, seed=seed)
         self.steps = 0
-        self._cpu: dict[str, Any] | None = None
+        self._diagnostics: StepDiagnostics | None = None
         self._support: np.ndarray | None = None  # last λ > 0: the solver's first guess
 
     def weights(self, stats: Any) -> torch.Tensor:
         """λ [K] (float32, on the gradients' device) for this micro-step; updates the EMA.
 
-        Call it once per training micro-step (not on evaluation batches), on every rank at the
-        same step when ``sync`` is on (it is a collective). Non-finite gradients raise
-        ``ValueError`` from the solver.
+        Call it once per training micro-step (not on evaluation batches). Non-finite gradients
+        raise ``ValueError`` from the solver.
         """
         grads, losses, counts = stats.grads, stats.losses, stats.counts
         if grads is None or losses is None or counts is None:
             raise ValueError("MoreWeighting needs grads, losses and counts (head_gradients)")
-        if self.sync:
-            grads, losses, counts = all_reduce_source_stats(grads, losses, counts)
         K = self.n_sources
         present = counts > 0
         momentum = self.ema.update(grads, present)
         self.steps += 1
-        dtype = torch.float32 if grads.device.type == "mps" else torch.float64
+        dtype = _gram_dtype(grads.device)
         with no_autocast(grads.device):
             # two K×K Grams (the batch's, for diagnostics; the EMA's, for the solver), not one
             # 2K×2K Gram whose cross terms nobody reads
@@ -219,45 +256,26 @@ class MoreWeighting:
         host = packed.cpu().numpy()  # the one device -> host transfer of the step
         n = K * K
         gram_raw, gram_m = host[:n].reshape(K, K), host[n:2 * n].reshape(K, K)
-        host_losses, present_np = host[2 * n:2 * n + K], host[2 * n + K:] > 0
+        host_losses, host_counts = host[2 * n:2 * n + K], host[2 * n + K:]
+        present_np = host_counts > 0
         d = gradient_normalizers(np.diagonal(gram_m), host_losses, self.normalize, present_np)
         gram_hat = gram_m / np.outer(d, d)
-        result, hint = None, self._support
+        result = None
         if present_np.any():
             result = min_norm_solve(gram_hat, self.max_iter, self.tol, active=present_np,
-                                    method=self.method, support=hint)
+                                    method=self.method, support=self._support)
             lam = result.weights
             self._support = lam > 0  # the next step's first guess (λ moves slowly)
         else:
             lam = np.full(K, 1.0 / K)
-        self._cpu = {"lambda": lam, "gram_raw": gram_raw, "gram_hat": gram_hat,
-                     "gram_m": gram_m, "present": present_np, "result": result, "hint": hint}
         out = torch.from_numpy(lam.astype(np.float32))
+        self._diagnostics = StepDiagnostics(lam.astype(np.float32), host_counts, host_losses,
+                                            gram_raw, gram_m, gram_hat, result)
         return out if grads.device.type == "cpu" else out.to(grads.device, non_blocking=True)
 
     @property
-    def last_diagnostics(self) -> dict[str, float]:
-        if self._cpu is None:
-            return {}
-        c = self._cpu
-        out: dict[str, float] = {f"lambda/{i}": float(v) for i, v in enumerate(c["lambda"])}
-        present = c["present"]
-        for key, gram in (("grad_norm", c["gram_raw"]), ("ema_norm", c["gram_m"])):
-            for i in np.flatnonzero(present):
-                out[f"{key}/{i}"] = float(np.sqrt(max(gram[i, i], 0.0)))
-        for key, gram in (("cos", c["gram_raw"]), ("cos_normalized", c["gram_hat"])):
-            norms = np.sqrt(np.clip(np.diag(gram), 0.0, None))
-            ok = present & (norms > 0)
-            for i in range(self.n_sources):
-                for j in range(i + 1, self.n_sources):
-                    if ok[i] and ok[j]:
-                        out[f"{key}/{i}-{j}"] = float(gram[i, j] / (norms[i] * norms[j]))
-        result = c["result"]
-        if result is not None:
-            out["min_norm"] = float(result.value)
-            out["fw_iterations"] = float(result.iterations)
-            out["kkt_violation"] = float(result.kkt_violation)
-        return out
+    def last_diagnostics(self) -> StepDiagnostics | None:
+        return self._diagnostics
 
     def state_dict(self) -> dict[str, Any]:
         """EMA buffers, per-source update counts, step count and settings (torch.save-able)."""

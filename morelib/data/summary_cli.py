@@ -1,5 +1,10 @@
 """``morelib data summary SOURCE [SOURCE...]``: load sources, print pairs kept and drops.
 
+The command's handler (``morelib.cli`` dispatches to :func:`main`); :func:`load_spec` and
+:func:`spec_options` also read the SOURCE arguments of ``morelib train`` and ``morelib eval-rm``.
+Not to be confused with :mod:`morelib.data.summarize`, the loader of OpenAI's
+summarize-from-feedback source.
+
 A SOURCE is a :func:`~morelib.data.sources.load_source` spec (hub name or local file) or
 ``simulator[:N]`` (the diversified-annotator simulator, N pairs per source). Malformed input
 prints one line, ``error: <file>: <record>: field '<field>': <problem>``, and exits with 2.
