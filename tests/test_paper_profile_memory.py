@@ -71,8 +71,8 @@ def test_paper_profile_fits_80gb_gpus(project, capsys, profile, sharded):
     from morelib import suite_setup
 
     values = yaml.safe_load((project / "params" / f"{profile}.yaml").read_text())
-    values["common"].update(n_train=4, real_test_limit=4)  # pairs only
-    values["03_scaling"]["train_sizes"] = [2]
+    values["suite"].update(n_train=4, real_test_limit=4)  # pairs only
+    values["scaling"]["train_sizes"] = [2]
     (project / "params" / "mem.yaml").write_text(yaml.safe_dump(values))
     argv = ["--profile", "mem", "--dry-run"] + (["--sharded"] if sharded else [])
     code = suite_setup.main(argv)
@@ -86,8 +86,8 @@ def test_full_fine_tuning_llama_without_sharding_is_flagged(project, capsys):
     from morelib import suite_setup
 
     values = yaml.safe_load((project / "params" / "paper-llama2-7b.yaml").read_text())
-    values["common"].update(n_train=4, real_test_limit=4)
-    values["03_scaling"]["train_sizes"] = [2]
+    values["suite"].update(n_train=4, real_test_limit=4)
+    values["scaling"]["train_sizes"] = [2]
     (project / "params" / "mem.yaml").write_text(yaml.safe_dump(values))
     assert suite_setup.main(["--profile", "mem", "--dry-run", "--notebooks", "04"]) == 1
     assert "problem: 04_more_training suite" in capsys.readouterr().out

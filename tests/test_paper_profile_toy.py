@@ -36,7 +36,7 @@ MODEL_STANDINS = {"EleutherAI/pythia-1.4b": "tiny-gpt-neox",
 
 #: Sizes only: pairs, steps, lengths, prompts, batch sizes, bootstrap resamples, processes.
 SIZES = {"n_train": 4, "n_test": 2, "max_length": 48, "real_test_limit": 4, "n_boot": 20,
-         "world_size": 1, "rjs_prompts_per_source": 2, "max_new_tokens": 6,
+         "world_size": 1, "prompts_per_source": 2, "max_new_tokens": 6,
          "eval_prompts_per_source": 2, "ppl_per_source": 2, "gen_batch_size": 4,
          "max_prompt_tokens": 64, "sft_batch_size": 2, "sft_grad_accum": 2,
          "sft_max_length": 64, "train_sizes": [2, 3, 4]}
@@ -53,7 +53,7 @@ def shrink(profile: dict) -> dict:
                 value = SIZES[key]
             elif key in ("model", "policy_model"):
                 value = MODEL_STANDINS[value]
-            elif key == "scaling_models":
+            elif key == "models":
                 value = [MODEL_STANDINS[m] for m in value]
             shrunk[key] = value
         out[section] = shrunk
@@ -85,10 +85,10 @@ def test_shrink_changes_sizes_and_models_only():
     toy = shrink(paper)
     for section, values in paper.items():
         for key, value in values.items():
-            if key not in SIZES and key not in ("model", "policy_model", "scaling_models"):
+            if key not in SIZES and key not in ("model", "policy_model", "models"):
                 assert toy[section][key] == value, (section, key)
-    assert toy["common"]["data_kind"] == "hub" and toy["common"]["bf16"] is True
-    assert toy["05_rjs_alignment"]["sft_lora_r"] == paper["05_rjs_alignment"]["sft_lora_r"]
+    assert toy["suite"]["data_kind"] == "hub" and toy["suite"]["bf16"] is True
+    assert toy["rjs"]["sft_lora_r"] == paper["rjs"]["sft_lora_r"]
 
 
 @pytest.mark.slow
@@ -125,8 +125,8 @@ def test_every_paper_profile_plans_at_toy_size(toy_project, capsys, profile):
 
     paper = yaml.safe_load((ROOT / "params" / f"{profile}.yaml").read_text())
     (toy_project / "params" / "toy.yaml").write_text(yaml.safe_dump(shrink(paper)))
-    assert set(paper) == {"common", "03_scaling", "05_rjs_alignment"}
-    assert paper["common"]["world_size"] == 8 and paper["common"]["bf16"] is True
+    assert {"suite", "scaling", "gold", "rjs"} <= set(paper)
+    assert paper["suite"]["world_size"] == 8 and paper["suite"]["bf16"] is True
     assert suite_setup.main(["--profile", "toy", "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "gold both" in out and "sweep K=5" in out and "05 policy tiny-llama" in out

@@ -12,20 +12,27 @@ import yaml
 
 from morelib import plan_report, suite_setup
 from morelib.models.shape import ModelShape
-from morelib.plan import planned_rms, profile_jobs
+from morelib.plan import planned_rms, profile_cache, profile_jobs
+from morelib.profiles import TRAINING_NOTEBOOKS, load_spec
 
 ROOT = Path(__file__).resolve().parents[1]
-TOY = {"common": {"model": "tiny-bert", "n_train": 4, "n_test": 2, "max_length": 32,
-                  "sources": ["helpful", "harmless", "oasst1"], "use_real_data": False,
-                  "max_steps": 1, "learning_rate": 1e-3},
-       "03_scaling": {"scaling_models": ["tiny-bert", "tiny-bert-d32"], "ks": [2, 3],
-                      "train_sizes": [2]},
-       "05_rjs_alignment": {"gold_factor": 2}}
+TOY = {"suite": {"model": "tiny-bert", "n_train": 4, "n_test": 2, "max_length": 32,
+                 "sources": ["helpful", "harmless", "oasst1"], "use_real_data": False,
+                 "max_steps": 1, "learning_rate": 1e-3},
+       "scaling": {"models": ["tiny-bert", "tiny-bert-d32"], "ks": [2, 3], "train_sizes": [2]},
+       "gold": {"factor": 2},
+       "rjs": {"policy_model": "tiny-llama", "prompts_per_source": 2, "max_new_tokens": 4,
+               "eval_prompts_per_source": 2, "ppl_per_source": 2}}
+
+
+def toy_jobs(project, notebooks=TRAINING_NOTEBOOKS):
+    """The launcher's jobs for params/toy.yaml."""
+    return profile_jobs(load_spec("toy", project), profile_cache(project, TOY), notebooks)
 
 
 @pytest.fixture
 def project(tmp_path, monkeypatch):
-    """A checkout copy holding the real notebooks (their parameter cells) and a toy profile."""
+    """A checkout with the real notebooks and a toy profile."""
     shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks",
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     (tmp_path / "params").mkdir()
@@ -35,7 +42,7 @@ def project(tmp_path, monkeypatch):
 
 
 def test_plan_covers_the_sweep_and_the_gold_rm(project):
-    rms = planned_rms(profile_jobs(TOY, "toy", root=project))
+    rms = planned_rms(toy_jobs(project))
     by_notebook = {}
     for rm in rms:
         by_notebook.setdefault(rm.notebook, []).append(rm)
@@ -63,17 +70,15 @@ def test_dry_run_trains_nothing_and_prints_the_plan(project, capsys):
 
 def test_launcher_trains_every_planned_rm_into_the_notebooks_cache(project, capsys):
     assert suite_setup.main(["--profile", "toy", "--notebooks", "04", "05"]) == 0
-    rms = planned_rms(profile_jobs(TOY, "toy", root=project,
-                                   notebooks=["04_more_training", "05_rjs_alignment"]))
+    rms = planned_rms(toy_jobs(project, ["04_more_training", "05_rjs_alignment"]))
     assert rms and all(rm.cached for rm in rms)
     done = {p.parent.name for p in (project / "outputs" / "cache").glob("rm/*/DONE.json")}
     assert {rm.key[:16] for rm in rms} == done
-    # what notebook 04 computes from its own parameters finds these entries
+    # what notebook 04 computes (spec.suite.inputs of its cache folder) finds these entries
     from morelib.experiments.suite import _train_key, rm_configs
-    from morelib.plan import notebook_values
     from morelib.runs.hashing import config_hash
 
-    suite = suite_setup.suite_from_values(notebook_values(TOY, "04_more_training"), "toy")
+    suite = load_spec("toy").suite.inputs(project / "outputs" / "cache")
     keys = {config_hash(_train_key(c, suite.data, s))[:16]
             for c, s in rm_configs(suite.base, suite.data).values() if c is not None}
     assert keys <= done
@@ -87,7 +92,7 @@ def test_dry_run_flags_what_does_not_fit_the_visible_gpus(project, monkeypatch, 
     out = capsys.readouterr().out
     assert "problem: 04_more_training suite more: ~" in out and "> 80 GB" in out
     # sharded 8 ways (FSDP), as params/paper-llama2-7b.yaml is launched: it fits
-    profile = {**TOY, "common": {**TOY["common"], "world_size": 8}}
+    profile = {**TOY, "suite": {**TOY["suite"], "world_size": 8}}
     (project / "params" / "toy.yaml").write_text(yaml.safe_dump(profile))
     monkeypatch.setattr(plan_report, "visible_gpus",
                         lambda: [("NVIDIA A100-SXM4-80GB", 80e9)] * 8)
@@ -104,9 +109,9 @@ def test_launch_with_another_process_count_stops_before_training(project, monkey
     assert not list((project / "outputs" / "cache").glob("rm/*/DONE.json"))
 
 
-def test_unknown_notebook_is_refused(project):
-    with pytest.raises(SystemExit):
-        suite_setup.main(["--profile", "toy", "--notebooks", "02"])
+def test_unknown_notebook_is_refused(project, capsys):
+    assert suite_setup.main(["--profile", "toy", "--notebooks", "02"]) == 2
+    assert "--notebooks: no RMs are trained by ['02']" in capsys.readouterr().err
 
 
 def test_dry_run_flags_a_policy_sft_too_big_for_one_gpu(project, monkeypatch, capsys):
@@ -115,10 +120,10 @@ def test_dry_run_flags_a_policy_sft_too_big_for_one_gpu(project, monkeypatch, ca
     monkeypatch.setattr(plan_report, "model_shape",
                         lambda name: mistral if name == "tiny-llama" else small)
     monkeypatch.setattr(plan_report, "visible_gpus", lambda: [("NVIDIA H100 80GB HBM3", 80e9)])
-    profile = dict(TOY, **{"05_rjs_alignment": {"gold_factor": 2, "sft_lora_r": 0}})
+    profile = dict(TOY, rjs={**TOY["rjs"], "sft_lora_r": 0})
     (project / "params" / "toy.yaml").write_text(yaml.safe_dump(profile))
     assert suite_setup.main(["--profile", "toy", "--dry-run", "--notebooks", "05"]) == 1
     assert "problem: 05 policy SFT: ~146 GB > one GPU's 80 GB" in capsys.readouterr().out
-    profile["05_rjs_alignment"]["sft_lora_r"] = 16  # the paper profiles' setting: ~59 GB
+    profile["rjs"]["sft_lora_r"] = 16  # the paper profiles' setting: ~59 GB
     (project / "params" / "toy.yaml").write_text(yaml.safe_dump(profile))
     assert suite_setup.main(["--profile", "toy", "--dry-run", "--notebooks", "05"]) == 0

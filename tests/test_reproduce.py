@@ -11,6 +11,17 @@ from morelib import reproduce
 from morelib.report import SECTION_FILE
 
 
+ROOT = Path(__file__).resolve().parents[1]
+#: The training sections every profile file has (the smoke profile's), before its own sections.
+SPEC = "\n".join(line for line in (ROOT / "params" / "smoke.yaml").read_text().splitlines()
+                 if not line.startswith("#")) + "\n"
+
+
+def _profile(project: Path, name: str, sections: str) -> None:
+    """``params/<name>.yaml``: the training sections plus ``sections``."""
+    (project / "params" / f"{name}.yaml").write_text(SPEC + sections)
+
+
 def _notebook(path: Path, params: str, body: str) -> None:
     nb = nbformat.v4.new_notebook()
     p = nbformat.v4.new_code_cell(params)
@@ -40,8 +51,7 @@ def project(tmp_path, monkeypatch):
               "out = Path(output_root) / profile / '02_other'\n"
               "out.mkdir(parents=True, exist_ok=True)\n"
               "(out / 'report_section.md').write_text(f'## other\\n\\nseed {seed}\\n')\n")
-    (tmp_path / "params" / "mini.yaml").write_text(
-        "common:\n  seed: 7\n01_stub:\n  n: 3\n")
+    _profile(tmp_path, "mini", "common:\n  seed: 7\n01_stub:\n  n: 3\n")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -78,7 +88,7 @@ def _args(profile, notebooks=None):
 
 
 def test_unknown_key_stops_before_running(project, capsys):
-    (project / "params" / "bad.yaml").write_text("common:\n  sed: 1\n")
+    _profile(project, "bad", "common:\n  sed: 1\n")
     assert reproduce.main(_args("bad")) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: params/bad.yaml: ") and "'sed'" in err and err.count("\n") == 1
@@ -92,7 +102,7 @@ def test_unknown_key_stops_before_running(project, capsys):
     ("common:\n  seed: -3\n", "01_stub: seed: expected >= 0, got -3"),  # RMTrainingConfig's
 ])
 def test_wrong_types_and_ranges_stop_before_running(project, capsys, content, message):
-    (project / "params" / "bad.yaml").write_text(content)
+    _profile(project, "bad", content)
     assert reproduce.main(_args("bad")) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: params/bad.yaml: ") and message in err and err.count("\n") == 1
@@ -107,7 +117,7 @@ def test_yaml_exponents_are_numbers(project):
 @pytest.mark.parametrize("key", ["profile", "output_root"])
 def test_a_profile_file_cannot_name_its_output_folder(project, capsys, key):
     """A copied profile that still says ``profile: mini`` would write outputs/mini/: refused."""
-    (project / "params" / "mine.yaml").write_text(f"common:\n  {key}: mini\n  seed: 1\n")
+    _profile(project, "mine", f"common:\n  {key}: mini\n  seed: 1\n")
     assert reproduce.main(_args("mine")) == 2
     assert f"'{key}' comes from the command line" in capsys.readouterr().err
     assert not (project / "outputs").exists()
@@ -168,10 +178,17 @@ def test_stale_failed_copy_and_temporaries_are_removed(project):
     assert (project / "outputs" / "mini" / "notebooks" / "02_other.ipynb").exists()
 
 
-def test_smoke_profile_is_the_defaults(project):
-    assert reproduce.load_profile(project, "smoke") == {}
+def test_unknown_profile_names_the_known_ones(project):
     with pytest.raises(FileNotFoundError, match="known: mini"):
         reproduce.load_profile(project, "nope")
+
+
+def test_missing_training_section_stops_before_running(project, capsys):
+    (project / "params" / "bare.yaml").write_text("common:\n  seed: 1\n")
+    assert reproduce.main(_args("bare")) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: params/bare.yaml: suite: missing section") and err.count("\n") == 1
+    assert not (project / "outputs").exists()
 
 
 def test_store_checked_outputs(tmp_path):
@@ -189,24 +206,25 @@ def test_store_checked_outputs(tmp_path):
     assert cells[0].outputs == [] and cells[1].outputs[0].text == "2\n"
 
 
-def test_suite_from_profile_matches_the_default_profile(monkeypatch):
+def test_smoke_profile_holds_only_training_sections():
+    """The notebooks' own parameter defaults are the smoke profile's notebook settings: its file
+    has nothing else to give them."""
+    assert set(reproduce.load_profile(ROOT, "smoke")) == {"suite", "scaling", "gold", "rjs"}
+
+
+def test_launcher_and_notebooks_read_one_suite(monkeypatch):
     """The multi-GPU launcher builds the suite from the profile the way the notebooks do."""
-    import ast
+    from morelib.plan import profile_cache
+    from morelib.profiles import load_spec
 
-    from morelib.suite_setup import suite_from_profile
-
-    root = Path(__file__).resolve().parents[1]
     monkeypatch.delenv("MORELIB_DATA_DIR", raising=False)
-    defaults = {k: ast.literal_eval(v) for k, v in reproduce.declared_parameters(
-        root / "notebooks" / "04_more_training.ipynb").items()}
-    smoke = suite_from_profile({}, defaults)
+    smoke = load_spec("smoke", ROOT).suite.inputs(ROOT / "outputs" / "cache")
     assert smoke.base.model == "tiny-llama" and not smoke.base.prefix_cache
-    default = suite_from_profile(reproduce.load_profile(root, "default"), defaults, "default")
+    default = load_spec("default", ROOT).suite.inputs(ROOT / "outputs" / "cache")
     assert default.base.model.endswith("all-MiniLM-L6-v2") and default.base.prefix_cache
-    assert default.cache.root == root / "outputs" / "cache"
+    assert profile_cache(ROOT, reproduce.load_profile(ROOT, "default")).root == ROOT / "outputs" / "cache"
 
 
-ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = sorted(p.stem for p in (ROOT / "params").glob("*.yaml"))
 
 
