@@ -44,7 +44,7 @@ def test_per_rank_lambda_is_more_on_each_ranks_own_slice_at_the_first_step() -> 
     expected_loss = 0.0
     for r, part in enumerate(batch.reshape(2, 6)):
         stats = head_gradients(zc[part], zr[part], w0, src[part], 3)
-        lam = MoreWeighting(3, alpha=0.7, sync=False).weights(stats)
+        lam = MoreWeighting(3, alpha=0.7).weights(stats)
         assert torch.allclose(run.rank_lambdas[0, 0, r], lam, atol=1e-6)
         expected_loss += float((lam * stats.losses).sum()) / 2
     assert run.loss[0, 0].item() == pytest.approx(expected_loss, abs=1e-6)
