@@ -1,6 +1,6 @@
 """The RM suite's cache, base config and data (:func:`suite_inputs`), and the launcher that
-trains every RM of a profile (``morelib setup``, or ``python -m morelib.suite_setup`` under
-``accelerate launch``).
+trains every RM of a profile and notebook 05's RJS policies (``morelib setup``, or
+``python -m morelib.suite_setup`` under ``accelerate launch``).
 
 The notebooks and the launcher build the suite from the profile's ``suite`` section
 (:meth:`morelib.profile_sections.SuiteSpec.inputs`, which calls :func:`suite_inputs`), so they
@@ -86,12 +86,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def setup(args: Any) -> int:
     """Train every RM a profile's notebooks use into the cache (04's suite, 03's sweep, 05's
-    RMs under test and gold RM; :mod:`morelib.plan`), e.g. on a multi-GPU node before the
-    notebooks, which then only load them:
+    RMs under test and gold RM; :mod:`morelib.plan`), then, in a one-process run, notebook 05's
+    RJS policies (:func:`train_policies`), e.g. on a multi-GPU node before the notebooks, which
+    then only load them:
 
         morelib setup --profile paper --dry-run   # the plan; trains nothing
         accelerate launch --config_file params/launch/accelerate_8gpu.yaml \\
             -m morelib.suite_setup --profile paper
+        morelib setup --profile paper --notebooks 05   # one process: 05's RJS policies
         morelib reproduce --profile paper     # notebooks load the trained RMs from the cache
 
     Every model is resolved (gated models without a token fail here) and the plan printed
@@ -128,8 +130,8 @@ def setup(args: Any) -> int:
         print(format_plan(rms, gpus, sharded), flush=True)
         if "05_rjs_alignment" in stems:
             print(policy_line(spec.rjs), flush=True)
-    problems = check_plan(rms, gpus, launch_world_size() if not args.dry_run else None,
-                          sharded)
+    training = not args.dry_run and not all(rm.cached for rm in rms)
+    problems = check_plan(rms, gpus, launch_world_size() if training else None, sharded)
     if "05_rjs_alignment" in stems and gpus:
         need = policy_memory(spec.rjs)
         if need > min(memory for _, memory in gpus):
@@ -144,7 +146,34 @@ def setup(args: Any) -> int:
     models = train_jobs(jobs)
     if main_process:
         print({k: str(v) for k, v in models.items()})
+    if "05_rjs_alignment" in stems:
+        if launch_world_size() > 1:
+            if main_process:
+                print("05's RJS policies train in one process: next run "
+                      f"`morelib setup --profile {args.profile} --notebooks 05`", flush=True)
+        else:
+            train_policies(spec, profile_cache(root, profile).root)
     return 0
+
+
+def train_policies(spec: Any, cache_dir: str | Path) -> Any:
+    """Notebook 05's RJS policies into the run cache: the candidates, each RM's picks and the
+    policy fine-tuned on them, the SFT baseline and the base policy
+    (:func:`morelib.alignment.rjs_loop.run_rjs`, built by
+    :func:`morelib.alignment.rjs_inputs.rjs_inputs` exactly as the notebook builds it); the
+    suite's RMs must be trained (:func:`setup` trains them first). Returns the
+    :class:`~morelib.alignment.rjs_loop.RJSRun`."""
+    from morelib.alignment.rjs_inputs import rjs_inputs
+    from morelib.alignment.rjs_loop import run_rjs
+    from morelib.alignment.sft_data import chosen_sft_data
+    from morelib.experiments import train_suite
+
+    suite = spec.suite.inputs(cache_dir)
+    run = rjs_inputs(spec.rjs, suite, seed=spec.suite.seed)
+    models = train_suite(suite.cache, suite.base, suite.data, progress=False)
+    return run_rjs(run.experiment, {rm: models[rm] for rm in run.rms}, suite.base,
+                   baseline=chosen_sft_data(run.queries, None),
+                   max_length=suite.base.max_length)
 
 
 if __name__ == "__main__":

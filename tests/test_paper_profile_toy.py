@@ -6,9 +6,9 @@ broke the summarize loader), then
 
 1. ``python -m morelib.suite_setup --profile <toy> --dry-run``: the plan, nothing trained;
 2. ``python -m morelib.suite_setup --profile <toy>``: every RM (04's suite, 03's sweep, 05's
-   gold RM) trained into the cache;
+   gold RM) and 05's RJS policies trained into the cache;
 3. ``morelib reproduce --profile <toy>``: all five notebooks green, and none of them trains
-   an RM (the cache holds exactly the launcher's entries afterwards).
+   an RM or a policy (the cache holds exactly the launcher's entries afterwards).
 
 Every setting that is not a size stays as the profile has it (bf16, TF32, gradient
 checkpointing, LoRA for the policy, data_kind hub, the schemes), so a change to
@@ -104,6 +104,8 @@ def test_paper_profile_runs_end_to_end_at_toy_size(toy_project, capsys):
     assert suite_setup.main(["--profile", "paper-toy"]) == 0
     trained = done_entries(toy_project)
     assert len(trained) >= 7 + 2 * 5 + 2  # 04's suite, the sweep's singles, the gold RMs
+    policies = {p.name for p in (toy_project / "outputs" / "cache").glob("rjs_policy/*")}
+    assert len(policies) >= 3  # 05's RJS policies too (at least one RM's, SFT's and base's)
 
     args = argparse.Namespace(profile="paper-toy", output_root="outputs", notebooks=None)
     assert reproduce(args) == 0
@@ -115,6 +117,7 @@ def test_paper_profile_runs_end_to_end_at_toy_size(toy_project, capsys):
         assert not (toy_project / "outputs" / "paper-toy" / "notebooks"
                     / f"{stem}.failed.ipynb").exists()
     assert done_entries(toy_project) == trained  # the notebooks only loaded RMs
+    assert {p.name for p in (toy_project / "outputs" / "cache").glob("rjs_policy/*")} == policies
 
 
 @pytest.mark.parametrize("profile", ["paper", "paper-pythia-2.8b", "paper-llama2-7b"])

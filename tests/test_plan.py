@@ -82,6 +82,19 @@ def test_launcher_trains_every_planned_rm_into_the_notebooks_cache(project, caps
     keys = {config_hash(_train_key(c, suite.data, s))[:16]
             for c, s in rm_configs(suite.base, suite.data).values() if c is not None}
     assert keys <= done
+    # then, in the same process, 05's RJS policies: every RM under test's, the SFT baseline's
+    # and the base policy's outputs, which notebook 05 then loads (a second run trains nothing)
+    policies = policy_entries(project)
+    run = suite_setup.train_policies(load_spec("toy"), project / "outputs" / "cache")
+    assert sorted(run.outputs) == ["base", "more", "multitask", "sft", "single/harmless",
+                                   "single/helpful"]
+    # one policy per distinct set of picks (RMs that pick alike share an entry), SFT, base
+    assert len(policies) == len({tuple(run.picks[rm]) for rm in run.picks}) + 2
+    assert policy_entries(project) == policies
+
+
+def policy_entries(project):
+    return {p.name for p in (project / "outputs" / "cache").glob("rjs_policy/*")}
 
 
 def test_dry_run_flags_what_does_not_fit_the_visible_gpus(project, monkeypatch, capsys):
