@@ -15,7 +15,7 @@ Example:
     (True, True)
     >>> from morelib.profile_sections import RJSSpec
     >>> rjs = RJSSpec(policy_model="tiny-llama", prompts_per_source=2, max_new_tokens=4,
-    ...               eval_prompts_per_source=2, ppl_per_source=2, sft_lora_r=8)
+    ...               eval_prompts_per_source=2, ppl_per_source=2, sft={"lora_r": 8})
     >>> print(policy_line(rjs))  # doctest: +ELLIPSIS
     05 policy tiny-llama: 0.00 B parameters; SFT (LoRA r=8) in the notebook process: ~1.5 GB ...
     >>> check_plan([rm], [("NVIDIA H100", 80e9)], world_size=2)
@@ -98,13 +98,13 @@ def policy_memory(rjs: Any) -> float:
     fine-tuning; 4 B plus small adapters with LoRA), plus the CUDA overhead. Resolving the
     policy here makes a gated one without a token fail before anything trains."""
     n = model_shape(rjs.policy_model).parameters
-    return 4.0 * n + (4.0 * n if rjs.sft_lora_r else 16.0 * n) + 1.5 * GB
+    return 4.0 * n + (4.0 * n if rjs.sft_config(seed=0).lora_r else 16.0 * n) + 1.5 * GB
 
 
 def policy_line(rjs: Any) -> str:
     """One line on notebook 05's policy (an :class:`~morelib.profile_sections.RJSSpec`) and
     its SFT memory (:func:`policy_memory`)."""
-    n, lora = model_shape(rjs.policy_model).parameters, rjs.sft_lora_r
+    n, lora = model_shape(rjs.policy_model).parameters, rjs.sft_config(seed=0).lora_r
     kind = f"LoRA r={lora}" if lora else "full fine-tuning"
     return (f"05 policy {rjs.policy_model}: {n / 1e9:.2f} B parameters; SFT ({kind}) in "
             f"the notebook process: ~{policy_memory(rjs) / GB:.1f} GB plus activations")

@@ -8,7 +8,9 @@ profile is trained with, read by the notebooks and by the launcher (``morelib se
 * ``scaling`` (:class:`ScalingSpec`): notebook 03's sweep: ``models``, ``ks``, ``train_sizes``,
   plus any ``suite`` key it changes for the sweep (e.g. ``n_train``, ``gradient_checkpointing``).
 * ``gold`` (:class:`GoldSpec`): notebook 05's gold judge.
-* ``rjs`` (:class:`RJSSpec`): notebook 05's policy, rejection sampling and SFT.
+* ``rjs`` (:class:`RJSSpec`): notebook 05's policy and rejection sampling, plus ``sft``: any
+  :class:`~morelib.alignment.SFTConfig` field (``learning_rate``, ``lora_r``, ...) for the
+  policies' fine-tuning.
 
 A field without a default is a size or a model every profile chooses; a default is the paper's
 choice or a neutral one. Values are checked on load (type and range, one line naming the key).
@@ -25,6 +27,14 @@ Example:
     Traceback (most recent call last):
     ...
     morelib.typed_fields.SettingError: alpha: expected <= 1, got 1.5
+    >>> rjs = {"policy_model": "tiny-llama", "prompts_per_source": 2, "max_new_tokens": 4,
+    ...        "eval_prompts_per_source": 2, "ppl_per_source": 2, "sft": {"lora_r": 4}}
+    >>> RJSSpec.from_mapping(rjs).sft_config(seed=7).lora_r
+    4
+    >>> RJSSpec.from_mapping({**rjs, "sft": {"lora_r": -1}})
+    Traceback (most recent call last):
+    ...
+    morelib.typed_fields.SettingError: sft: lora_r: expected >= 0, got -1
 """
 
 from __future__ import annotations
@@ -199,29 +209,42 @@ class RJSSpec:
     fig7_singles: tuple[str, ...] = setting("single-source RMs that also get RJS policies "
                                             "(Figure 7), besides MultiTask and MORE",
                                             ("helpful", "harmless"))
-    sft_learning_rate: float = setting("SFT learning rate (paper 1e-6)", 1e-6, above=0)
-    sft_epochs: float = setting("SFT epochs", 1.0, above=0)
-    sft_batch_size: int = setting("SFT sequences per device batch", 8, at_least=1)
-    sft_grad_accum: int = setting("SFT micro-batches per optimiser step", 1, at_least=1)
-    sft_max_steps: int = setting("if > 0, SFT stops after this many steps", -1)
-    sft_lora_r: int = setting("LoRA rank of the policy's SFT (0: full fine-tuning)", 0,
-                              at_least=0)
-    sft_max_length: int = setting("tokens per SFT example (and per perplexity example)", 512,
-                                  at_least=1)
-    sft_bf16: bool = setting("bf16 autocast for the SFT", False)
-    sft_gradient_checkpointing: bool = setting("gradient checkpointing for the SFT", False)
+    sft: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         check_settings(self)
+        unknown = sorted(set(self.sft) - _sft_fields())
+        if unknown:
+            raise SettingError(f"sft: {unknown[0]}", "not a field of "
+                               "morelib.alignment.SFTConfig (see `python -c 'import "
+                               "morelib.alignment as a; help(a.SFTConfig)'`)")
+        try:
+            self.sft_config(seed=0)  # checks every SFT value against SFTConfig's ranges
+        except SettingError as err:
+            raise SettingError(f"sft: {err.name}", err.problem) from None
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> "RJSSpec":
         return _checked(cls, values)
 
+    def sft_config(self, seed: int) -> Any:
+        """The :class:`~morelib.alignment.SFTConfig` of every RJS policy and of the SFT
+        baseline: the ``sft`` mapping's fields over SFTConfig's defaults, every step logged and
+        ``seed`` (the suite's) unless the mapping sets them."""
+        from morelib.alignment.sft import SFTConfig
+
+        return SFTConfig(**{"seed": seed, "logging_steps": 1, **self.sft})
+
     @property
     def rms(self) -> list[str]:
         """The RMs whose RJS policies are trained: MultiTask, MORE and the Figure 7 singles."""
         return ["multitask", "more"] + [f"single/{s}" for s in self.fig7_singles]
+
+
+def _sft_fields() -> set[str]:
+    from morelib.alignment.sft import SFTConfig
+
+    return {f.name for f in dataclasses.fields(SFTConfig)}
 
 
 def _checked(cls: type, values: Mapping[str, Any]) -> Any:

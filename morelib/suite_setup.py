@@ -136,7 +136,7 @@ def setup(args: Any) -> int:
         need = policy_memory(spec.rjs)
         if need > min(memory for _, memory in gpus):
             problems.append(f"05 policy SFT: ~{need / 1e9:.0f} GB > one GPU's "
-                            f"{min(memory for _, memory in gpus) / 1e9:.0f} GB (set sft_lora_r)")
+                            f"{min(memory for _, memory in gpus) / 1e9:.0f} GB (set rjs: sft: lora_r)")
     for problem in problems:
         print(f"problem: {problem}", flush=True)
     if args.dry_run:

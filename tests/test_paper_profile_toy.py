@@ -38,25 +38,30 @@ MODEL_STANDINS = {"EleutherAI/pythia-1.4b": "tiny-gpt-neox",
 SIZES = {"n_train": 4, "n_test": 2, "max_length": 48, "real_test_limit": 4, "n_boot": 20,
          "world_size": 1, "prompts_per_source": 2, "max_new_tokens": 6,
          "eval_prompts_per_source": 2, "ppl_per_source": 2, "gen_batch_size": 4,
-         "max_prompt_tokens": 64, "sft_batch_size": 2, "sft_grad_accum": 2,
-         "sft_max_length": 64, "train_sizes": [2, 3, 4]}
+         "max_prompt_tokens": 64, "sft.per_device_batch_size": 2,
+         "sft.gradient_accumulation_steps": 2, "sft.max_length": 64, "train_sizes": [2, 3, 4]}
 
 
 def shrink(profile: dict) -> dict:
     """``profile`` with every size in :data:`SIZES` shrunk and every hub model replaced; a key
-    or model the test does not know fails (a new setting must be placed on one side)."""
+    or model the test does not know fails (a new setting must be placed on one side). Nested
+    mappings (``rjs: sft:``) are shrunk by their dotted keys (``sft.max_length``)."""
+    return {section: _shrunk(values, "") for section, values in profile.items()}
+
+
+def _shrunk(values: dict, prefix: str) -> dict:
     out = {}
-    for section, values in profile.items():
-        shrunk = {}
-        for key, value in values.items():
-            if key in SIZES:
-                value = SIZES[key]
-            elif key in ("model", "policy_model"):
-                value = MODEL_STANDINS[value]
-            elif key == "models":
-                value = [MODEL_STANDINS[m] for m in value]
-            shrunk[key] = value
-        out[section] = shrunk
+    for key, value in values.items():
+        name = prefix + key
+        if isinstance(value, dict):
+            value = _shrunk(value, f"{name}.")
+        elif name in SIZES:
+            value = SIZES[name]
+        elif key in ("model", "policy_model"):
+            value = MODEL_STANDINS[value]
+        elif key == "models":
+            value = [MODEL_STANDINS[m] for m in value]
+        out[key] = value
     return out
 
 
@@ -85,10 +90,14 @@ def test_shrink_changes_sizes_and_models_only():
     toy = shrink(paper)
     for section, values in paper.items():
         for key, value in values.items():
-            if key not in SIZES and key not in ("model", "policy_model", "models"):
+            if key not in SIZES and key not in ("model", "policy_model", "models", "sft"):
                 assert toy[section][key] == value, (section, key)
+    for key, value in paper["rjs"]["sft"].items():
+        if f"sft.{key}" not in SIZES:
+            assert toy["rjs"]["sft"][key] == value, key
     assert toy["suite"]["data_kind"] == "hub" and toy["suite"]["bf16"] is True
-    assert toy["rjs"]["sft_lora_r"] == paper["rjs"]["sft_lora_r"]
+    assert toy["rjs"]["sft"]["lora_r"] == paper["rjs"]["sft"]["lora_r"] == 16
+    assert toy["rjs"]["sft"]["max_length"] == 64
 
 
 @pytest.mark.slow

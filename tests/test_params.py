@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from morelib.profiles import SPEC_SECTIONS
 from morelib.reproduce import NOTEBOOK_GLOB, check_profile, declared_parameters, load_profile
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,11 +30,20 @@ def test_profile_keys_are_declared(profile, declared):
 
 @pytest.mark.parametrize("profile", PROFILES)
 def test_profile_values_are_yaml_literals(profile):
-    # papermill injects literals: nothing that YAML would load as a date or a custom tag
-    text = (ROOT / "params" / f"{profile}.yaml").read_text()
-    for section in yaml.safe_load(text).values():
-        for key, value in (section or {}).items():
+    # papermill injects literals: nothing that YAML would load as a date or a custom tag (the
+    # training sections may nest one mapping, e.g. rjs: sft:)
+    def check(key, value):
+        if isinstance(value, dict):
+            for k, v in value.items():
+                check(f"{key}.{k}", v)
+        else:
             assert isinstance(value, (str, int, float, bool, list, type(None))), (key, value)
+
+    text = (ROOT / "params" / f"{profile}.yaml").read_text()
+    for name, section in yaml.safe_load(text).items():
+        for key, value in (section or {}).items():
+            assert name in SPEC_SECTIONS or not isinstance(value, dict), (name, key)
+            check(f"{name}.{key}", value)
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)

@@ -133,10 +133,10 @@ def test_dry_run_flags_a_policy_sft_too_big_for_one_gpu(project, monkeypatch, ca
     monkeypatch.setattr(plan_report, "model_shape",
                         lambda name: mistral if name == "tiny-llama" else small)
     monkeypatch.setattr(plan_report, "visible_gpus", lambda: [("NVIDIA H100 80GB HBM3", 80e9)])
-    profile = dict(TOY, rjs={**TOY["rjs"], "sft_lora_r": 0})
+    profile = dict(TOY, rjs={**TOY["rjs"], "sft": {"lora_r": 0}})
     (project / "params" / "toy.yaml").write_text(yaml.safe_dump(profile))
     assert suite_setup.main(["--profile", "toy", "--dry-run", "--notebooks", "05"]) == 1
     assert "problem: 05 policy SFT: ~146 GB > one GPU's 80 GB" in capsys.readouterr().out
-    profile["rjs"]["sft_lora_r"] = 16  # the paper profiles' setting: ~59 GB
+    profile["rjs"]["sft"]["lora_r"] = 16  # the paper profiles' setting: ~59 GB
     (project / "params" / "toy.yaml").write_text(yaml.safe_dump(profile))
     assert suite_setup.main(["--profile", "toy", "--dry-run", "--notebooks", "05"]) == 0

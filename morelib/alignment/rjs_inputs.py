@@ -4,7 +4,7 @@
 and the RM suite's data: the RJS queries are the first ``prompts_per_source`` training pairs of
 each RJS source (their chosen answers are the SFT baseline's data), the evaluation prompts the
 first ``eval_prompts_per_source`` test pairs and the perplexity sets the chosen answers of the last
-``ppl_per_source`` test pairs. Both callers therefore build the same
+``ppl_per_source`` test pairs (at the SFT's ``max_length``). Both callers therefore build the same
 :class:`~morelib.alignment.rjs.RJSExperiment` and hit the same run-cache entries.
 
 Example:
@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from morelib.alignment.rjs import RJSConfig, RJSExperiment
-from morelib.alignment.sft import SFTConfig
 from morelib.data.schema import PreferencePair
 
 if TYPE_CHECKING:
@@ -42,17 +41,6 @@ class RJSInputs:
     rms: list[str]
 
 
-def sft_settings(spec: "RJSSpec", seed: int) -> SFTConfig:
-    """The SFT recipe of every RJS policy and of the SFT baseline."""
-    return SFTConfig(learning_rate=spec.sft_learning_rate, num_train_epochs=spec.sft_epochs,
-                     per_device_batch_size=spec.sft_batch_size,
-                     gradient_accumulation_steps=spec.sft_grad_accum,
-                     max_steps=spec.sft_max_steps, lora_r=spec.sft_lora_r,
-                     max_length=spec.sft_max_length, bf16=spec.sft_bf16,
-                     gradient_checkpointing=spec.sft_gradient_checkpointing, seed=seed,
-                     logging_steps=1)
-
-
 def rjs_inputs(spec: "RJSSpec", suite: Any, seed: int) -> RJSInputs:
     """The RJS experiment of ``spec`` over ``suite`` (:class:`morelib.suite_setup.SuiteInputs`,
     whose cache it uses); ``seed``: the suite's (sampling, SFT)."""
@@ -65,11 +53,11 @@ def rjs_inputs(spec: "RJSSpec", suite: Any, seed: int) -> RJSInputs:
     eval_pairs = {s: list(suite.data.tests[s][:spec.eval_prompts_per_source])
                   for s in spec.sources}
     ppl = {s: suite.data.tests[s][-spec.ppl_per_source:] for s in spec.sources}
+    sft = spec.sft_config(seed)
     config = RJSConfig(policy=spec.policy_model, n_candidates=spec.n_candidates,
                        max_new_tokens=spec.max_new_tokens, batch_size=spec.gen_batch_size,
                        max_prompt_tokens=spec.max_prompt_tokens,
-                       ppl_max_length=spec.sft_max_length, seed=seed,
-                       sft=sft_settings(spec, seed))
+                       ppl_max_length=sft.max_length, seed=seed, sft=sft)
     experiment = RJSExperiment(
         suite.cache, config, [p.prompt for p in queries],
         [p.prompt for pairs in eval_pairs.values() for p in pairs],
