@@ -52,6 +52,7 @@ def project(tmp_path):
     (tmp_path / "notebooks").mkdir()
     (tmp_path / "params").mkdir()
     shutil.copy(ROOT / "notebooks" / NOTEBOOK, tmp_path / "notebooks" / NOTEBOOK)
+    shutil.copy(ROOT / "params" / "smoke.yaml", tmp_path / "params" / "smoke.yaml")
     return tmp_path
 
 

@@ -150,9 +150,9 @@ def _launch_args(path: Path):
 
 def _paper_pairs_per_step(processes: int, accumulation: int | None = None) -> int:
     with open(ROOT / "params" / "paper.yaml") as f:
-        common = yaml.safe_load(f)["common"]
-    accumulation = accumulation or common["gradient_accumulation_steps"]
-    return processes * accumulation * common["groups_per_device_batch"] * len(common["sources"])
+        suite = yaml.safe_load(f)["suite"]
+    accumulation = accumulation or suite["gradient_accumulation_steps"]
+    return processes * accumulation * suite["groups_per_device_batch"] * len(suite["sources"])
 
 
 @pytest.mark.parametrize("name, layer, model", [
