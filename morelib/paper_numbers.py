@@ -3,7 +3,7 @@
 These are **the paper's** values, for showing *beside* what a run measures, never as results.
 Every frame carries ``origin = "paper"`` so a merged table cannot pass them off as ours.
 Accuracies are in percent as printed; ECEs as printed (10 bins). Source names follow
-``morelib.data.mixing.PAPER_SOURCE_ORDER``. ``Avg.`` is kept as printed (``avg_printed``) and
+``morelib.vocabulary.SOURCES``. ``Avg.`` is kept as printed (``avg_printed``) and
 as the mean of the five columns (``avg``): a few printed values differ from the mean
 (``paper.md`` §10.2).
 
@@ -24,8 +24,9 @@ import io
 
 import pandas as pd
 
+from morelib.vocabulary import SOURCES
+
 ORIGIN = "paper"
-SOURCES = ("helpful", "harmless", "oasst1", "webgpt", "summarize")
 #: Paper base model per ``model`` family used in our profiles (for choosing the nearest rows).
 BASES = ("Pythia-1.4B", "Pythia-2.8B", "LLaMa2-7B", "LLaMa2-13B")
 

@@ -37,6 +37,7 @@ from morelib.experiments.data import ExperimentData
 from morelib.profiles import TRAINING_NOTEBOOKS, ProfileSpec
 from morelib.runs import RunCache
 from morelib.training import RMTrainingConfig
+from morelib.vocabulary import SCHEMES
 
 
 
@@ -81,10 +82,9 @@ def profile_jobs(spec: ProfileSpec, cache: RunCache,
     module notes), into ``cache``."""
     from morelib.experiments.gold import gold_schemes
     from morelib.experiments.scaling import sweep_plan
-    from morelib.experiments.suite import SCHEMES
 
     jobs: list[TrainJob] = []
-    trained = tuple(s for s in SCHEMES if s != "raw")
+    trained = tuple(s.id for s in SCHEMES.values() if s.strategy)  # single, multitask, more
     for stem in notebooks:
         if stem == "03_scaling":
             sweep = spec.sweep_suite

@@ -9,7 +9,6 @@ import pytest
 
 from morelib.data.mixing import (
     DUPLICATE_OF,
-    PAPER_SOURCE_ORDER,
     ResizedSource,
     balance,
     first_n,
@@ -18,6 +17,7 @@ from morelib.data.mixing import (
     to_dataset,
     uniform_mix,
 )
+from morelib.vocabulary import SOURCES as PAPER_SOURCE_ORDER
 from morelib.data.schema import DropReport, LoadedSource, PreferencePair
 
 

@@ -38,15 +38,13 @@ from morelib.analysis.findings import (  # noqa: F401
 )
 from morelib.analysis.lambdas import lambda_history, lambda_long, lambda_summary  # noqa: F401
 from morelib.analysis.scores import (  # noqa: F401
-    SCHEME_NAMES,
-    SOURCES_FIVE,
     accuracy_ece,
     box_outliers,
     ece_gaps,
     margin_outliers,
     margins,
-    scheme_name,
     temperature_comparison,
 )
 from morelib.analysis.tables import paper_outlier_rows, paper_table2_rows, wide_accuracy_ece  # noqa: F401
 from morelib.experiments.suite import with_ensembles  # noqa: F401  (re-exported)
+from morelib.vocabulary import scheme_name  # noqa: F401  (re-exported: the notebooks' A.scheme_name)

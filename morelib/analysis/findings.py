@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from morelib.analysis.scores import scheme_name
 from morelib.stats import Finding
+from morelib.vocabulary import scheme_name
 
 
 def _verdict(diff: float, low: float, high: float, better: str, worse: str) -> str:

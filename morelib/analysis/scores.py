@@ -17,25 +17,7 @@ from morelib.calibration import (
 )
 from morelib.calibration import accuracy as _accuracy
 from morelib.stats import bootstrap_accuracy, percentile_interval
-
-#: Display names of the schemes, in the paper's row order.
-SOURCES_FIVE = ("helpful", "harmless", "oasst1", "webgpt", "summarize")
-SCHEME_NAMES = {"raw": "Raw", "top": "Top", "averaging": "Averaging", "multitask": "MultiTask",
-                "more": "MORE"}
-
-
-
-def scheme_name(rm: str) -> str:
-    """Display name: ``more`` → ``MORE``, ``single/helpful`` → ``Single (helpful)``.
-
-    Example:
-        >>> scheme_name("multitask"), scheme_name("single/webgpt")
-        ('MultiTask', 'Single (webgpt)')
-    """
-    if rm.startswith("single/"):
-        return f"Single ({rm.split('/', 1)[1]})"
-    return SCHEME_NAMES.get(rm, rm)
-
+from morelib.vocabulary import scheme_name
 
 def margins(scores: pd.DataFrame, rm: str, tests: Iterable[str]) -> np.ndarray:
     """Margins of one RM on the given tests, concatenated in test then pair order."""

@@ -6,7 +6,8 @@ from typing import Sequence
 
 import pandas as pd
 
-from morelib.analysis.scores import SOURCES_FIVE, accuracy_ece, scheme_name  # noqa: F401 (doctests)
+from morelib.analysis.scores import accuracy_ece  # noqa: F401 (doctests)
+from morelib.vocabulary import SOURCES, scheme_name
 
 
 def _test_label(test: str) -> str:
@@ -60,7 +61,7 @@ def paper_table2_rows(base: str, tests: Sequence[str]) -> pd.DataFrame:
             col = _test_label(test)
             row[test] = f"{p[col]:.2f}" if col in paper.columns else "–"
         # the paper's printed Avg. is over its five tests: shown only when ours are those five
-        five = sorted(_test_label(t) for t in tests) == sorted(SOURCES_FIVE)
+        five = sorted(_test_label(t) for t in tests) == sorted(SOURCES)
         row["Avg."] = f"{p.avg_printed:.2f}" if five else "–"
         row["ECE"] = f"{p.ece:.4f}"
         rows.append(row)

@@ -9,7 +9,6 @@ Example:
 from morelib.data.columns import parse_columns  # noqa: F401
 from morelib.data.conversation import render_conversation, render_messages  # noqa: F401
 from morelib.data.mixing import (  # noqa: F401
-    PAPER_SOURCE_ORDER,
     balance,
     first_n,
     select_sources,

@@ -42,12 +42,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from morelib.data.schema import LoadedSource, PreferencePair
+from morelib.vocabulary import SOURCES
 
 if TYPE_CHECKING:  # pragma: no cover
     import datasets
-
-#: The paper's five sources in the order Fig. 6 adds them (K = 2..5) and the code's task order.
-PAPER_SOURCE_ORDER = ("helpful", "harmless", "oasst1", "webgpt", "summarize")
 
 #: Pairs per source in the paper's training mixture (App. C).
 PAPER_BALANCE_SIZE = 40_000
@@ -240,7 +238,7 @@ def uniform_mix(sources: Sequence[LoadedSource], *, seed: int = 0) -> list[Prefe
 
 
 def select_sources(sources: Sequence[LoadedSource], k: int,
-                   order: Sequence[str] = PAPER_SOURCE_ORDER) -> list[LoadedSource]:
+                   order: Sequence[str] = SOURCES) -> list[LoadedSource]:
     """The first ``k`` names of ``order`` (the paper's K = 2..5 mixtures), in that order.
 
     Example:

@@ -16,8 +16,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-CANONICAL = ("helpful", "harmless", "oasst1", "webgpt", "summarize")
-
 #: File-name words that name a canonical source.
 _WORDS = {"helpful": "helpful", "harmless": "harmless", "oasst": "oasst1", "oasst1": "oasst1",
           "webgpt": "webgpt", "summ": "summarize", "summarize": "summarize"}

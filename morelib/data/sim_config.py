@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from morelib.data.sim_features import FEATURES
+from morelib.vocabulary import SOURCES
 
-#: The five simulated sources, mirroring the paper's datasets.
-SOURCES = ("helpful", "harmless", "oasst1", "webgpt", "summarize")
 SPLITS = ("train", "validation", "test")
 
 #: Default label noise: the Bradley–Terry temperature of each source.

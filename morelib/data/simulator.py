@@ -40,9 +40,10 @@ import math
 import random
 
 from morelib.data.schema import DropReport, LoadedSource, PreferencePair
-from morelib.data.sim_config import DEFAULT_NOISE, SOURCES, SPLITS, SimulatorConfig
+from morelib.data.sim_config import DEFAULT_NOISE, SPLITS, SimulatorConfig
 from morelib.data.sim_features import FEATURES, text_features
 from morelib.data.sim_text import PROFILES, Request, Style, render, sample_request, sample_style
+from morelib.vocabulary import SOURCES
 
 __all__ = ["DEFAULT_NOISE", "SHARED_WEIGHTS", "SOURCES", "SOURCE_WEIGHTS", "SPLITS", "Simulator",
            "SimulatorConfig", "bt_probability", "simulate_sources"]

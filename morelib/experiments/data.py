@@ -22,10 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-from morelib.data.mixing import PAPER_SOURCE_ORDER, balance, first_n
+from morelib.data.mixing import balance, first_n
 from morelib.data.schema import LoadedSource, PreferencePair
 from morelib.data.sim_config import SimulatorConfig
 from morelib.data.simulator import simulate_sources
+from morelib.vocabulary import SOURCES
 
 #: Real test files (relative to MORELIB_DATA_DIR) by source name.
 REAL_FILES = {
@@ -55,7 +56,7 @@ class ExperimentData:
         return [s.name for s in self.train]
 
 
-def simulator_data(n_train: int, n_test: int, sources: Sequence[str] = PAPER_SOURCE_ORDER,
+def simulator_data(n_train: int, n_test: int, sources: Sequence[str] = SOURCES,
                    seed: int = 0, conflict: float = 1.0) -> ExperimentData:
     """Simulator sources: ``n_train`` training and ``n_test`` test pairs per source."""
     cfg = SimulatorConfig(n_pairs_per_source=n_train, sources=tuple(sources), seed=seed,
@@ -122,7 +123,7 @@ HUB_SPECS = {
 }
 
 
-def hub_data(n_train: int = 40_000, sources: Sequence[str] = PAPER_SOURCE_ORDER,
+def hub_data(n_train: int = 40_000, sources: Sequence[str] = SOURCES,
              webgpt_test: int = 901, large: str = "first", seed: int = 0,
              loader: Any = None) -> ExperimentData:
     """The paper's data from the Hugging Face hub (machines with network): every source

@@ -29,6 +29,10 @@ from scipy.special import expit, logit
 
 from morelib.calibration import accuracy, ece_against_truth
 from morelib.stats import Finding, wilson_interval
+from morelib.vocabulary import SCHEMES
+
+#: The untrained RM's display label (the ``train`` of its rows).
+RAW = SCHEMES["raw"].label
 
 
 def rm_label(rm: str) -> str:
@@ -39,7 +43,7 @@ def rm_label(rm: str) -> str:
         ('Raw', 'webgpt', 'more')
     """
     if rm == "raw":
-        return "Raw"
+        return RAW
     return rm.split("/", 1)[1] if rm.startswith("single/") else rm
 
 
@@ -155,7 +159,7 @@ def findings(cross: pd.DataFrame, shift: pd.DataFrame, drift: pd.DataFrame | Non
     summary = transfer_summary(cross)
     if len(summary):
         worst = summary.sort_values("gap", ascending=False).iloc[0]
-        raw = cross.loc[(cross.train == "Raw") & cross.test.isin(summary.train), "accuracy"]
+        raw = cross.loc[(cross.train == RAW) & cross.test.isin(summary.train), "accuracy"]
         raw_text = f"; the untrained Raw RM averages {_pct(raw.mean())}" if len(raw) else ""
         out.append(Finding(f"Single-source RMs reach {_pct(summary.own.mean())} on their own "
                            f"source and {_pct(summary.other.mean())} on the other sources (mean "
@@ -166,7 +170,7 @@ def findings(cross: pd.DataFrame, shift: pd.DataFrame, drift: pd.DataFrame | Non
         if len(below):
             out.append(Finding("Not every RM is best on its own source: " + ", ".join(below.train)
                                + " score as well or better elsewhere.", "not_best_on_own"))
-    here = shift[(shift.test == focus) & (shift.train != "Raw")]
+    here = shift[(shift.test == focus) & (shift.train != RAW)]
     if len(here):
         up = [t for t, s in zip(here.train, here["shift"]) if s > 0]
         down = [t for t, s in zip(here.train, here["shift"]) if s <= 0]
@@ -175,7 +179,7 @@ def findings(cross: pd.DataFrame, shift: pd.DataFrame, drift: pd.DataFrame | Non
                            f"(shifts from {here['shift'].min():+.3f} to "
                            f"{here['shift'].max():+.3f}).", "margin_shift"))
     if drift is not None and len(drift):
-        trained = drift[drift.train != "Raw"].sort_values("mae")
+        trained = drift[drift.train != RAW].sort_values("mae")
         if len(trained):
             best, worst = trained.iloc[0], trained.iloc[-1]
             out.append(Finding(f"Drift from the shared utility (mean |σ(Δr) − p*| on the simulator "

@@ -44,22 +44,21 @@ import numpy as np
 import pandas as pd
 
 from morelib.calibration import accuracy, bootstrap_ece
-from morelib.data.mixing import PAPER_SOURCE_ORDER, select_sources
+from morelib.data.mixing import select_sources
 from morelib.experiments.data import ExperimentData
 from morelib.experiments.suite import score_suite, train_suite
 from morelib.runs import RunCache
 from morelib.stats import Finding, bootstrap_accuracy, percentile_interval
 from morelib.training import RMTrainingConfig
+from morelib.vocabulary import SOURCES, scheme_name
 
-#: Display names of the schemes in a sweep.
-SCHEME_NAMES = {"multitask": "MultiTask", "more": "MORE", "top": "Top"}
 HH = ("helpful", "harmless")
 
 
 def _subset(data: ExperimentData, k: int, tests: Sequence[str]) -> ExperimentData:
     """The first ``k`` sources (paper order) and only the evaluation tests; the data key is
     unchanged (each RM's cache key already names its training sources)."""
-    order = [s for s in PAPER_SOURCE_ORDER if s in data.source_names] or data.source_names
+    order = [s for s in SOURCES if s in data.source_names] or data.source_names
     return ExperimentData(select_sources(data.train, k, order=order),
                           {t: data.tests[t] for t in tests}, data.key, data.train_key)
 
@@ -207,7 +206,7 @@ def sweep_metrics(scores: pd.DataFrame, n_boot: int = 1000, ci: float = 0.95,
                     continue
                 plain = {t[: len(t) - len(suffix)] if suffix else t: m for t, m in chosen.items()}
                 for test, metric, value, low, high in _row_values(plain, n_boot, ci, seed):
-                    rows.append((model, k, n, SCHEME_NAMES.get(rm, rm), test + suffix, metric,
+                    rows.append((model, k, n, scheme_name(rm), test + suffix, metric,
                                  float(value), float(low), float(high)))
     return pd.DataFrame(rows, columns=["model", "k", "n_train", "scheme", "test", "metric",
                                        "value", "low", "high"])

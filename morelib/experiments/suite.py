@@ -31,8 +31,8 @@ from morelib.experiments.data import ExperimentData
 from morelib.runs import RunCache
 from morelib.training import RMTrainingConfig, train_reward_model
 from morelib.training.launch import run_identity
-
-SCHEMES = ("raw", "single", "multitask", "more")
+from morelib.vocabulary import RM_SCHEMES as SCHEMES
+from morelib.vocabulary import SCHEMES as VOCABULARY
 
 
 def rm_configs(base: RMTrainingConfig, data: ExperimentData,
@@ -58,13 +58,13 @@ def rm_configs(base: RMTrainingConfig, data: ExperimentData,
     if "single" in schemes:
         for src in data.train:
             # same number of pairs per step as the mixtures, so steps are comparable
-            cfg = dataclasses.replace(base, strategy="mean", n_sources=1,
+            cfg = dataclasses.replace(base, strategy=VOCABULARY["single"].strategy, n_sources=1,
                                       groups_per_device_batch=base.groups_per_device_batch * k)
             specs[f"single/{src.name}"] = (cfg, [src])
-    if "multitask" in schemes:
-        specs["multitask"] = (dataclasses.replace(base, strategy="mean", n_sources=k), data.train)
-    if "more" in schemes:
-        specs["more"] = (dataclasses.replace(base, strategy="more", n_sources=k), data.train)
+    for name in ("multitask", "more"):
+        if name in schemes:
+            specs[name] = (dataclasses.replace(base, strategy=VOCABULARY[name].strategy,
+                                               n_sources=k), data.train)
     return specs
 
 

@@ -59,6 +59,7 @@ from morelib.data.mixing import first_n
 from morelib.probe.contrasts import hh_contrast, seed_interval
 from morelib.probe.heads import train_probe_heads
 from morelib.probe.split import prompt_disjoint_split
+from morelib.vocabulary import SCHEMES
 
 HH = ("helpful", "harmless")
 #: The schemes (arms) a study trains: name -> (weighting strategy, batch layout). ``more`` and
@@ -67,7 +68,8 @@ HH = ("helpful", "harmless")
 #: weighting and from ``mean`` only in the batching.
 ARMS = {"more": ("more", "stratified"), "stratified-uniform": ("uniform", "stratified"),
         "mean": ("mean", "mixed")}
-LABELS = {"more": "MORE", "stratified-uniform": "stratified-uniform", "mean": "MultiTask"}
+LABELS = {"more": SCHEMES["more"].label, "stratified-uniform": "stratified-uniform",
+          "mean": SCHEMES["multitask"].label}
 
 
 @dataclass

@@ -40,6 +40,7 @@ from morelib.weighting.diagnostics import StepDiagnostics
 from morelib.weighting.head_gradients import no_autocast
 from morelib.weighting.min_norm import METHODS, min_norm_solve
 from morelib.weighting.momentum import NORMALIZATIONS, GradientEMA, gradient_normalizers
+from morelib.vocabulary import SCHEMES
 
 
 class SourceStats(NamedTuple):
@@ -296,8 +297,8 @@ class MoreWeighting:
 
 #: Strategy names (``mean`` is the paper's MultiTask baseline: the plain batch mean).
 STRATEGIES = ("more", "mean", "uniform", "proportional")
-#: The paper's scheme names, accepted wherever a strategy is named.
-STRATEGY_ALIASES = {"multitask": "mean"}
+#: The paper's scheme names, accepted wherever a strategy is named (``multitask`` → ``mean``).
+STRATEGY_ALIASES = {"multitask": SCHEMES["multitask"].strategy}
 
 
 def make_weighting(name: str, n_sources: int, sizes: Sequence[float] | None = None,
