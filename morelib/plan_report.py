@@ -17,7 +17,7 @@ Example:
     >>> rjs = RJSSpec(policy_model="tiny-llama", prompts_per_source=2, max_new_tokens=4,
     ...               eval_prompts_per_source=2, ppl_per_source=2, sft={"lora_r": 8})
     >>> print(policy_line(rjs))  # doctest: +ELLIPSIS
-    05 policy tiny-llama: 0.00 B parameters; SFT (LoRA r=8) in the notebook process: ~1.5 GB ...
+    05 policy tiny-llama: 0.00 B parameters; SFT (LoRA r=8) in one process: ~1.5 GB ...
     >>> check_plan([rm], [("NVIDIA H100", 80e9)], world_size=2)
     ['this launch has 2 process(es) but the RMs are configured for world_size 1']
 """
@@ -93,9 +93,9 @@ def format_plan(rms: Sequence[Any], gpus: Sequence[tuple[str, float]],
 
 
 def policy_memory(rjs: Any) -> float:
-    """Bytes of notebook 05's SFT, which runs in the notebook's process: the base policy (fp32,
-    4 B per weight) stays loaded next to the copy being trained (16 B per weight in full
-    fine-tuning; 4 B plus small adapters with LoRA), plus the CUDA overhead. Resolving the
+    """Bytes of notebook 05's SFT, which runs in one process (``morelib setup --notebooks 05``):
+    the base policy (fp32, 4 B per weight) stays loaded next to the copy being trained (16 B per
+    weight in full fine-tuning; 4 B plus small adapters with LoRA), plus the CUDA overhead. Resolving the
     policy here makes a gated one without a token fail before anything trains."""
     n = model_shape(rjs.policy_model).parameters
     return 4.0 * n + (4.0 * n if rjs.sft_config(seed=0).lora_r else 16.0 * n) + 1.5 * GB
@@ -107,7 +107,7 @@ def policy_line(rjs: Any) -> str:
     n, lora = model_shape(rjs.policy_model).parameters, rjs.sft_config(seed=0).lora_r
     kind = f"LoRA r={lora}" if lora else "full fine-tuning"
     return (f"05 policy {rjs.policy_model}: {n / 1e9:.2f} B parameters; SFT ({kind}) in "
-            f"the notebook process: ~{policy_memory(rjs) / GB:.1f} GB plus activations")
+            f"one process: ~{policy_memory(rjs) / GB:.1f} GB plus activations")
 
 
 def check_plan(rms: Sequence[Any], gpus: Sequence[tuple[str, float]],
