@@ -90,7 +90,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     reproduce.set_defaults(handler="morelib.reproduce:main")
 
     setup = commands.add_parser(
-        "setup", help="train every RM a profile's notebooks use into the cache (or --dry-run: "
+        "setup", help="train every RM and RJS policy a profile's notebooks use into the cache (or --dry-run: "
                       "the plan, memory and time); multi-GPU: accelerate launch -m "
                       "morelib.suite_setup")
     add_setup_arguments(setup)
