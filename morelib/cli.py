@@ -90,9 +90,9 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     reproduce.set_defaults(handler="morelib.reproduce:main")
 
     setup = commands.add_parser(
-        "setup", help="train every RM and RJS policy a profile's notebooks use into the cache (or --dry-run: "
-                      "the plan, memory and time); multi-GPU: accelerate launch -m "
-                      "morelib.suite_setup")
+        "setup", help="train every RM and RJS policy a profile's notebooks use into the "
+                      "cache (or --dry-run: the plan, memory and time); multi-GPU: "
+                      "accelerate launch -m morelib.suite_setup")
     add_setup_arguments(setup)
     setup.set_defaults(handler="morelib.suite_setup:setup")
     return parser
