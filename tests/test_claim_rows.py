@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from morelib.analysis.claim_rows import fine_tuned_claims, k_gain, outlier_gap, transfer_gap
+from morelib.analysis.claim_rows import (fine_tuned_claims, k_gain, outlier_gap, rjs_win_claims,
+                                          transfer_gap)
 from morelib.analysis.scores import ece_gaps, margin_outliers
 from morelib.claims import verdict, CLAIMS
 from morelib.experiments import with_ensembles
@@ -79,3 +80,16 @@ def test_k_gain_compares_more_at_the_largest_and_smallest_k(scores):
                    ["helpful", "harmless"], "x", "y", n_boot=200, seed=0).set_index("test")
     assert r.claim == "C8" and "K=5 − at K=2" in r.metric
     assert r.estimate == pytest.approx(low.difference["pooled"])
+
+
+def test_rjs_win_claims_read_the_win_table():
+    from morelib.alignment.judging import win_table
+
+    v = pd.DataFrame({"judge": ["u"] * 8 + ["llm"] * 8, "policy": "more_vs_multitask",
+                      "prompt_id": list(range(8)) * 2,
+                      "winner": ["A"] * 7 + ["tie"] + ["error"] * 8})
+    rows = rjs_win_claims(win_table(v, n_boot=200, seed=0))
+    assert [r.metric for r in rows] == [
+        "win rate (ties ½) of MORE-RJS vs MultiTask-RJS, judge: u"]  # llm: only errors, no row
+    assert rows[0].estimate == pytest.approx(7.5 / 8) and rows[0].n_pairs == 8
+    assert rows[0].verdict == "reproduced"  # the whole interval above ½

@@ -12,6 +12,7 @@ tracks carry that). Rows (:data:`morelib.claims.CLAIMS`):
   MORE − MultiTask on Helpful and Harmless;
 * C5 (:func:`outlier_gap`): mean |Δr| of the box-plot outliers (1.5 × IQR, per sign, per test
   set as in Tables 4–6), MORE − MultiTask, averaged over Helpful and Harmless;
+* C7 (:func:`rjs_win_claims`, notebook 05): per judge, MORE-RJS's win rate over MultiTask-RJS;
 * C8 (:func:`k_gain`, notebook 03): MORE's H&H ECE at the largest K minus at the smallest.
 
 Example (toy scores: RMs that are right on their own source only):
@@ -143,3 +144,16 @@ def k_gain(sweep: pd.DataFrame, model: str, n_train: int, tests: Sequence[str] =
     return _ece_row(both, "C8", list(tests), "high", "low",
                     f"H&H ECE, MORE at K={k_high} − at K={k_low} ({model}, {n_train} pairs per "
                     "source)", n_boot, seed)
+
+
+def rjs_win_claims(wins: pd.DataFrame, policy: str = "more_vs_multitask") -> list[ClaimResult]:
+    """C7 from notebook 05's win table (:func:`morelib.alignment.judging.win_table`): per
+    judge, the win rate (ties ½) of MORE-RJS against MultiTask-RJS with its bootstrap interval
+    over prompts; a judge that returned only errors gives no row."""
+    rows = []
+    for r in wins[(wins.policy == policy) & (wins.errors < wins.n)].itertuples():
+        rows.append(ClaimResult.from_interval(
+            claim="C7", track=TRACK, metric=f"win rate (ties ½) of MORE-RJS vs MultiTask-RJS, "
+            f"judge: {r.judge}", estimate=r.win_half_tie, ci_low=r.win_half_tie_low,
+            ci_high=r.win_half_tie_high, n_seeds=1, n_pairs=int(r.n - r.errors)))
+    return rows
