@@ -265,17 +265,42 @@ def claims_scorecard_section(profile_dir: str | os.PathLike[str]) -> list[str]:
         cells = []
         for track in TRACKS:
             rows = card[(card.claim == claim_id) & (card.track == track)]
-            cells.append("<br>".join(_claim_cell(r) for r in rows.itertuples()) or "*not run*")
+            labelled = len(rows) > 1  # several rows (per G, judge, model): say which is which
+            cells.append("<br>".join(_claim_cell(r, labelled) for r in rows.itertuples())
+                         or "*not run*")
         row = [f"{claim_id}: {claim.statement}", claim.metric, *cells, claim.paper]
         lines.append("| " + " | ".join(_cell(cell, ".4g") for cell in row) + " |")
     return lines + [""]
 
 
-def _claim_cell(row: Any) -> str:
+def row_label(metric: str) -> str:
+    """What tells one row of a claim from its others: the metric's last parenthesis, or what
+    follows its last ``judge:``.
+
+    Example:
+        >>> row_label("H&H ECE, MORE − MultiTask (4 pair(s) per source per batch)")
+        '4 pair(s) per source per batch'
+        >>> row_label("win rate (ties ½) of MORE-RJS vs MultiTask-RJS, judge: gold RM")
+        'judge: gold RM'
+    """
+    if "judge:" in metric:
+        return "judge:" + metric.rsplit("judge:", 1)[1]
+    if metric.endswith(")") and "(" in metric:
+        depth, i = 0, len(metric) - 1
+        for i in range(len(metric) - 1, -1, -1):
+            depth += {")": 1, "(": -1}.get(metric[i], 0)
+            if depth == 0:
+                break
+        return metric[i + 1:-1]
+    return metric
+
+
+def _claim_cell(row: Any, labelled: bool = False) -> str:
     if row.verdict == "not run":
         return "*not run*"
-    return (f"**{row.verdict}** {row.estimate:+.4f} [{row.ci_low:+.4f}, {row.ci_high:+.4f}] "
-            f"({int(row.n_seeds)} seeds × {int(row.n_pairs)} pairs)")
+    label = f"*{row_label(row.metric)}*: " if labelled else ""
+    return (f"{label}**{row.verdict}** {row.estimate:+.4f} [{row.ci_low:+.4f}, "
+            f"{row.ci_high:+.4f}] ({int(row.n_seeds)} seeds × {int(row.n_pairs)} pairs)")
 
 
 def assemble_report(profile: str, profile_dir: str | os.PathLike[str], stems: Sequence[str],
