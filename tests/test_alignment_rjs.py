@@ -5,6 +5,11 @@ import pandas as pd
 import pytest
 
 from morelib.alignment import rjs
+from morelib.alignment.best_of_n import Candidates, best_responses
+from morelib.alignment.findings import findings
+from morelib.alignment.judging import judge_against, win_table
+from morelib.alignment.rjs_statistics import ece_win_correlation
+from morelib.alignment.table1 import paper_table1
 from morelib.alignment.score_judges import UtilityJudge
 from morelib.runs import RunCache
 
@@ -34,7 +39,7 @@ def test_candidates_sampled_once_and_shared(experiment, monkeypatch):
 
 def test_policy_outputs_cached_and_resumable(experiment, monkeypatch):
     sc = experiment.scores("len", "len", _length)
-    prompts, responses = rjs.best_responses(rjs.Candidates(sc))
+    prompts, responses = best_responses(Candidates(sc))
     out = experiment.policy_outputs("rjs/len", prompts, responses)
     assert out.n_sft_examples == 2 and out.log["global_step"] == 1 and len(out.responses) == 2
     assert set(out.ppl_means()) == {"helpful"}
@@ -55,9 +60,9 @@ def test_base_policy_has_no_sft(experiment):
 
 def test_judge_against_and_win_table():
     judge = UtilityJudge(lambda p, r: len(r))
-    v = rjs.judge_against({"len": judge}, ["q"] * 4, {"x": ["aa", "aa", "a", "aa"]}, ["a"] * 4)
+    v = judge_against({"len": judge}, ["q"] * 4, {"x": ["aa", "aa", "a", "aa"]}, ["a"] * 4)
     assert v.winner.tolist() == ["A", "A", "tie", "A"]
-    w = rjs.win_table(v, n_boot=300).iloc[0]
+    w = win_table(v, n_boot=300).iloc[0]
     assert w.win == 0.75 and w.tie == 0.25 and w.win_half_tie == 0.875
     assert w.win_half_tie_low <= w.win_half_tie <= w.win_half_tie_high
 
@@ -73,14 +78,14 @@ def _verdicts(rates, n=40, seed=0):
 def test_correlation_negative_when_lower_ece_wins_more():
     ece = {"a": 0.01, "b": 0.02, "c": 0.04, "d": 0.08}
     v = _verdicts({"a": 0.9, "b": 0.7, "c": 0.4, "d": 0.1})
-    r = rjs.ece_win_correlation(ece, v, n_boot=300, seed=1)
+    r = ece_win_correlation(ece, v, n_boot=300, seed=1)
     assert r["n_rms"] == 4 and r["pearson"] < -0.8 and r["spearman_high"] <= 0
     assert r["pearson_low"] <= r["pearson"] <= r["pearson_high"]
     assert "only 4 RMs" in r["note"]
 
 
 def test_correlation_too_few_rms():
-    r = rjs.ece_win_correlation({"a": 0.1, "b": 0.2}, _verdicts({"a": 0.5, "b": 0.5}), n_boot=50)
+    r = ece_win_correlation({"a": 0.1, "b": 0.2}, _verdicts({"a": 0.5, "b": 0.5}), n_boot=50)
     assert np.isnan(r["spearman"]) and "no correlation" in r["note"]
 
 
@@ -90,9 +95,9 @@ def test_findings_and_paper_rows():
     w = pd.DataFrame([{"judge": "u", "policy": "more_vs_multitask", "n": 50, "win": .7, "tie": .1,
                        "lose": .2, "win_half_tie": .75, "win_half_tie_low": .6,
                        "win_half_tie_high": .88}])
-    text = "\n".join(rjs.findings(t1, w, {}))
+    text = "\n".join(findings(t1, w, {}))
     assert "MORE-RJS is better" in text and "(lower)" in text
-    paper = rjs.paper_table1("Pythia-1.4B")
+    paper = paper_table1("Pythia-1.4B")
     assert (paper.origin == "paper").all() and paper["win (GPT-4)"].dropna().tolist() == [44.0]
 
 

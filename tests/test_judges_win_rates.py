@@ -127,7 +127,7 @@ def test_wilson_interval_inverts_the_score_test(k, n):
 def test_win_table_gives_unseen_categories_a_real_interval():
     import pandas as pd
 
-    from morelib.alignment.rjs import win_table
+    from morelib.alignment.judging import win_table
 
     v = pd.DataFrame({"judge": "j", "policy": "p", "prompt_id": range(24),
                       "winner": ["A"] * 14 + ["tie"] * 10})

@@ -219,17 +219,3 @@ def sft_config(**overrides: Any) -> SFTConfig:
     if bad:
         raise TypeError(f"not SFTConfig fields: {bad}")
     return SFTConfig(**overrides)
-
-
-# Transitional: the names notebook 05 (cells 6-15) and its tests still reach through this module
-# until they call run_rjs / judge_all / table1 directly; remove once they do.
-from morelib.alignment.best_of_n import Candidates, best_responses, select_best  # noqa: E402
-from morelib.alignment.findings import (  # noqa: E402
-    finding_identical_answers, finding_scale, findings)
-from morelib.alignment.judging import judge_against, win_table  # noqa: E402
-from morelib.alignment.rjs_statistics import ece_win_correlation, mean_ece_gap  # noqa: E402
-from morelib.alignment.score_judges import RewardModelJudge, UtilityJudge  # noqa: E402
-from morelib.alignment.scoring import rm_score_fn  # noqa: E402
-from morelib.alignment.sft_data import chosen_sft_data  # noqa: E402
-from morelib.alignment.table1 import paper_table1  # noqa: E402
-from morelib.plots.rjs import figure7  # noqa: E402
