@@ -40,18 +40,6 @@ def _buckets(lengths: Sequence[int], batch_size: int) -> list[list[int]]:
     return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
 
 
-def length_buckets(pairs: Sequence[PreferencePair], batch_size: int) -> list[list[int]]:
-    """Index batches of pairs with similar lengths (longest first), covering every pair once.
-
-    Example:
-        >>> ps = [PreferencePair("", "a" * n, "b", "s", str(n)) for n in (5, 50, 10, 40)]
-        >>> length_buckets(ps, 2)
-        [[1, 3], [2, 0]]
-    """
-    return _buckets([len(p.prompt) + max(len(p.chosen), len(p.rejected)) for p in pairs],
-                    batch_size)
-
-
 @torch.inference_mode()
 def score_texts(model: torch.nn.Module, tokenizer: Any, prompts: Sequence[str],
                 responses: Sequence[str], batch_size: int = 16, max_length: int = 512,
@@ -119,19 +107,6 @@ def rm_scorer(model: torch.nn.Module, tokenizer: Any, batch_size: int = 16,
     return score
 
 
-def averaging_scorer(scorers: Sequence[Scorer]) -> Scorer:
-    """The paper's *Averaging* ensemble: the mean reward (hence mean margin) of several RMs.
-
-    Example:
-        >>> s = averaging_scorer([lambda ps: np.ones(len(ps)), lambda ps: np.zeros(len(ps))])
-        >>> s([None, None]).tolist()
-        [0.5, 0.5]
-    """
-    def score(pairs: Sequence[PreferencePair]) -> np.ndarray:
-        return np.mean([s(pairs) for s in scorers], axis=0)
-    return score
-
-
 def true_probabilities(pairs: Sequence[PreferencePair], key: str = "p_source") -> np.ndarray | None:
     """``metadata[key]`` of every pair (simulator ground truth), or ``None`` if any lacks it."""
     values = [p.metadata.get(key) for p in pairs]
@@ -185,32 +160,3 @@ def evaluate_sources(model: torch.nn.Module, tokenizer: Any,
     """Score every source with one RM and tabulate all metrics (tidy)."""
     return evaluate_scorer(rm_scorer(model, tokenizer, batch_size, max_length, progress),
                            sources, columns)
-
-
-def top_table(tables: Mapping[str, pd.DataFrame], by: str = "accuracy") -> pd.DataFrame:
-    """The paper's *Top*: for each test source, the metrics of the single-source RM that is best
-    on it (highest ``by``). ``tables`` maps an RM name to its :func:`metrics_table`.
-
-    Example:
-        >>> a = metrics_table({"x": np.array([1.0, 1.0]), "y": np.array([-1.0, 1.0])})
-        >>> b = metrics_table({"x": np.array([-1.0, 1.0]), "y": np.array([1.0, 1.0])})
-        >>> t = top_table({"rm_x": a, "rm_y": b})
-        >>> t.query("metric == 'accuracy'").set_index("source").value.to_dict()
-        {'x': 1.0, 'y': 1.0, 'mean': 1.0}
-    """
-    def value(table: pd.DataFrame, source: str) -> float:
-        return float(table.value[(table.source == source) & (table.metric == by)].iloc[0])
-
-    first = next(iter(tables.values()))
-    sources = [s for s in first.source.unique() if s not in ("pooled", "mean")]
-    rows = []
-    for source in sources:
-        best = max(tables, key=lambda name: value(tables[name], source))
-        part = tables[best][tables[best].source == source].copy()
-        part["picked"] = best
-        rows.append(part)
-    table = pd.concat(rows, ignore_index=True)
-    means = table.groupby("metric", sort=False).value.mean().reset_index()
-    means = means[means.metric != "n_pairs"]
-    means["source"], means["picked"] = "mean", "per-source best"
-    return pd.concat([table, means.reindex(columns=table.columns)], ignore_index=True)

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from morelib.alignment import (AUTHORS_OUTLIER_GATE, SFTCollator, SFTConfig, encode_sft_examples,
-                               load_policy, mean_perplexity, paper_sft_config, perplexity,
-                               prompt_token_ids, save_policy, train_sft, train_sft_baseline)
+from morelib.alignment import (AUTHORS_OUTLIER_GATE, SFTCollator, SFTConfig, chosen_sft_data,
+                               encode_sft_examples, load_policy, mean_perplexity, perplexity,
+                               prompt_token_ids, save_policy, train_sft)
 from morelib.alignment.chat_format import answer_token_ids
 from morelib.data.schema import PreferencePair
 
@@ -85,14 +85,16 @@ def test_mean_perplexity_gate_is_opt_in_and_counted():
     assert gated.as_dict()["outlier_gate"] == 10000.0
 
 
-def test_paper_config():
-    cfg = paper_sft_config()
+@pytest.mark.parametrize("profile", ["paper", "paper-pythia-2.8b", "paper-llama2-7b"])
+def test_paper_profiles_sft_is_the_papers(profile):
+    """The paper's SFT (lr 1e-6, one epoch, batch 64, cosine with 5 % warm-up, 512 tokens) as
+    the paper profiles' ``rjs: sft:`` give it, with LoRA r 16 so the 7B policy fits a GPU."""
+    from morelib.profiles import load_spec
+
+    cfg = load_spec(profile).rjs.sft_config(seed=42)
     assert (cfg.learning_rate, cfg.num_train_epochs, cfg.effective_batch_size,
             cfg.lr_scheduler_type, cfg.warmup_ratio, cfg.lora_r, cfg.max_length) == (
-        1e-6, 1.0, 64, "cosine", 0.05, 0, 512)
-    assert paper_sft_config(per_device_batch_size=4, world_size=2).gradient_accumulation_steps == 8
-    with pytest.raises(ValueError, match="multiple"):
-        paper_sft_config(per_device_batch_size=3)
+        1e-6, 1.0, 64, "cosine", 0.05, 16, 512)
 
 
 def test_full_sft_lowers_the_answer_loss():
@@ -115,7 +117,7 @@ def test_lora_sft_trains_adapters_only_and_saves_merged(tmp_path):
              enumerate(zip(PROMPTS, RESPONSES, ["helpful", "harmless", "helpful", "webgpt"]))]
     cfg = SFTConfig(lora_r=4, learning_rate=1e-2, max_steps=4, per_device_batch_size=2,
                     max_length=64)
-    result = train_sft_baseline(model, tok, pairs, cfg)
+    result = train_sft(model, tok, *chosen_sft_data(pairs), cfg)
     assert result.n_examples == 3  # helpful + harmless only
     peft_model = result.model
     for name, param in peft_model.named_parameters():

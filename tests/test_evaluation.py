@@ -9,8 +9,7 @@ from morelib import cli
 from morelib.calibration import accuracy, ece
 from morelib.data.schema import PreferencePair
 from morelib.data.simulator import SimulatorConfig, simulate_sources
-from morelib.evaluation import (averaging_scorer, evaluate_scorer, length_buckets, metrics_table,
-                                rm_scorer, score_pairs, top_table)
+from morelib.evaluation import evaluate_scorer, metrics_table, rm_scorer, score_pairs
 from morelib.models import RewardModel, load_tokenizer, save_reward_model
 
 
@@ -22,13 +21,6 @@ def tiny_rm():
 def _pairs(n: int) -> list[PreferencePair]:
     sim = simulate_sources(SimulatorConfig(n_pairs_per_source=n, sources=("helpful",)))[0]
     return sim.pairs
-
-
-def test_length_buckets_cover_every_pair_once():
-    pairs = _pairs(23)
-    buckets = length_buckets(pairs, 4)
-    flat = [i for b in buckets for i in b]
-    assert sorted(flat) == list(range(23)) and all(len(b) <= 4 for b in buckets)
 
 
 def test_bucketed_scores_equal_one_at_a_time_scores(tiny_rm):
@@ -59,18 +51,6 @@ def test_simulator_ground_truth_enters_the_table():
     perfect = lambda ps: np.log(p / (1 - p))  # noqa: E731  margins whose σ is the truth
     table = evaluate_scorer(perfect, {"helpful": pairs}).set_index("metric").value
     assert table["ece_truth"] == pytest.approx(0.0, abs=1e-9)
-
-
-def test_averaging_is_the_mean_margin_and_top_picks_the_best_rm():
-    pairs = {"x": _pairs(40)}
-    good = lambda ps: np.ones(len(ps))  # noqa: E731
-    bad = lambda ps: -np.ones(len(ps))  # noqa: E731
-    avg = averaging_scorer([good, bad])
-    assert np.all(avg(pairs["x"]) == 0.0)
-    tables = {"good": evaluate_scorer(good, pairs), "bad": evaluate_scorer(bad, pairs)}
-    top = top_table(tables)
-    row = top[(top.source == "x") & (top.metric == "accuracy")]
-    assert row.picked.iloc[0] == "good" and row.value.iloc[0] == 1.0
 
 
 def test_eval_rm_command_prints_per_source_and_pooled_rows(tmp_path, tiny_rm, capsys):

@@ -3,9 +3,11 @@
 Pipeline (paper §10.5, Eq. 3): :func:`load_policy` → a :class:`Generator`
 (:class:`TransformersGenerator`, or :class:`VLLMGenerator` on GPUs) → :func:`best_of_n` with a
 score function (:func:`rm_score_fn`, the training RM path; :func:`utility_score_fn`, the
-simulator's truth) → :func:`select_best` / :func:`best_responses` → :func:`train_sft`
-(:func:`paper_sft_config`; the SFT baseline is :func:`train_sft_baseline`) →
-:func:`save_policy`; then :func:`perplexity` / :func:`mean_perplexity` and the judges below.
+simulator's truth) → :func:`select_best` / :func:`best_responses` → :func:`train_sft` (the SFT
+baseline: the same on :func:`chosen_sft_data`) → :func:`save_policy`; then :func:`perplexity` /
+:func:`mean_perplexity` and the judges below. The paper's experiment, cached step by step, is
+:func:`morelib.alignment.rjs_loop.run_rjs` over a
+:class:`~morelib.alignment.rjs.RJSExperiment`.
 
 Judges (``judge(prompt, response_a, response_b) -> Verdict``): :class:`UtilityJudge` (the
 simulator's ground-truth utility), :class:`RewardModelJudge` (a held-out "gold" RM) and
@@ -33,7 +35,7 @@ from .perplexity import AUTHORS_OUTLIER_GATE, PerplexitySummary, mean_perplexity
 from .policy import load_policy, save_policy
 from .score_judges import RewardModelJudge, UtilityJudge
 from .scoring import rm_score_fn, score_texts, utility_score_fn
-from .sft import SFTConfig, SFTResult, paper_sft_config, train_sft, train_sft_baseline
+from .sft import SFTConfig, SFTResult, train_sft
 from .sft_data import SFTCollator, chosen_sft_data, encode_sft_examples
 from .verdicts import Outcome, Verdict, combine, compare_all, compare_both_orders, delta_verdict
 from .vllm_generation import VLLMGenerator, vllm_available
@@ -61,7 +63,6 @@ __all__ = [
     "load_policy",
     "make_generator",
     "mean_perplexity",
-    "paper_sft_config",
     "perplexity",
     "prompt_token_ids",
     "rm_score_fn",
@@ -71,7 +72,6 @@ __all__ = [
     "select_best",
     "selection_summary",
     "train_sft",
-    "train_sft_baseline",
     "utility_score_fn",
     "vllm_available",
     "KINDS",

@@ -7,14 +7,15 @@ causal-LM cross-entropy on answer tokens + EOS only (:mod:`morelib.alignment.sft
 averaged over the answer tokens of each optimiser step (the Trainer's ``num_items_in_batch``);
 the authors, at one example per micro-batch, averaged per example first.
 
-:func:`paper_sft_config` holds the paper's settings (lr 1e-6, one epoch, batch 64, cosine with
-5 % warm-up, 512 tokens, full fine-tuning, AdamW with weight decay 0 and clipping 1.0). The
-authors *asked* for cosine, but DeepSpeed's ``WarmupDecayLR`` overrode it (warm-up then
-**linear** decay); ``lr_scheduler_type="linear"`` reproduces what their code ran. The dataclass
-defaults are small CPU settings (LoRA r 8, lr 1e-4, batch 8, 256 tokens).
+The paper's settings (lr 1e-6, one epoch, batch 64, cosine with 5 % warm-up, 512 tokens, full
+fine-tuning, AdamW with weight decay 0 and clipping 1.0) are the ``rjs: sft:`` sections of
+``params/paper*.yaml`` (with LoRA r 16 so the 7B policy fits one GPU). The authors *asked* for
+cosine, but DeepSpeed's ``WarmupDecayLR`` overrode it (warm-up then **linear** decay);
+``lr_scheduler_type="linear"`` reproduces what their code ran. The dataclass defaults are small
+CPU settings (LoRA r 8, lr 1e-4, batch 8, 256 tokens).
 
-Example:
-    >>> cfg = paper_sft_config()
+Example (the paper's batch of 64 on one GPU):
+    >>> cfg = SFTConfig(learning_rate=1e-6, per_device_batch_size=8, gradient_accumulation_steps=8)
     >>> cfg.learning_rate, cfg.effective_batch_size, cfg.lr_scheduler_type, cfg.warmup_ratio
     (1e-06, 64, 'cosine', 0.05)
 """
@@ -71,25 +72,6 @@ class SFTConfig:
         return dataclasses.asdict(self)
 
 
-def paper_sft_config(per_device_batch_size: int = 8, world_size: int = 1, **overrides: Any
-                     ) -> SFTConfig:
-    """The paper's SFT / RJS settings; accumulation is chosen so that the batch is 64.
-
-    Example:
-        >>> paper_sft_config(per_device_batch_size=1, world_size=8).gradient_accumulation_steps
-        8
-    """
-    per_step = per_device_batch_size * world_size
-    if 64 % per_step:
-        raise ValueError(f"64 is not a multiple of per_device_batch_size × world_size = {per_step}")
-    settings = dict(learning_rate=1e-6, num_train_epochs=1.0,
-                    per_device_batch_size=per_device_batch_size,
-                    gradient_accumulation_steps=64 // per_step, lr_scheduler_type="cosine",
-                    warmup_ratio=0.05, weight_decay=0.0, max_grad_norm=1.0, max_length=512,
-                    seed=42, lora_r=0, gradient_checkpointing=True)
-    return SFTConfig(**{**settings, **overrides})
-
-
 @dataclass
 class SFTResult:
     """The trained policy (peft-wrapped under LoRA) and the run's log."""
@@ -128,7 +110,8 @@ def training_arguments(config: SFTConfig, output_dir: str) -> Any:
 
     Example:
         >>> import tempfile
-        >>> args = training_arguments(paper_sft_config(), tempfile.mkdtemp())
+        >>> cfg = SFTConfig(learning_rate=1e-6, gradient_accumulation_steps=8)
+        >>> args = training_arguments(cfg, tempfile.mkdtemp())
         >>> args.learning_rate, args.gradient_accumulation_steps, args.warmup_steps
         (1e-06, 8, 0.05)
     """
@@ -191,22 +174,3 @@ def train_sft(model: Any, tokenizer: Any, prompts: Sequence[str], responses: Seq
     model.eval()
     return SFTResult(model, list(trainer.state.log_history), len(examples),
                      trainer.state.global_step, seconds)
-
-
-def train_sft_baseline(model: Any, tokenizer: Any, pairs: Sequence[Any],
-                       config: SFTConfig | None = None,
-                       sources: Sequence[str] | None = ("helpful", "harmless"),
-                       output_dir: str | None = None) -> SFTResult:
-    """The SFT baseline (the paper's Alpaca-SFT): :func:`train_sft` on the chosen responses of
-    the training pairs from ``sources`` (:func:`~morelib.alignment.sft_data.chosen_sft_data`).
-
-    Example:
-        >>> from morelib.alignment.policy import load_policy
-        >>> from morelib.data.schema import PreferencePair as P
-        >>> pairs = [P("\\n\\nHuman: Hi\\n\\nAssistant:", " Hello!", " Go away.", "helpful", "0")]
-        >>> result = train_sft_baseline(*load_policy("tiny-llama"), pairs, SFTConfig(max_steps=1))
-        >>> result.n_examples
-        1
-    """
-    prompts, responses = chosen_sft_data(pairs, sources)
-    return train_sft(model, tokenizer, prompts, responses, config, output_dir)
