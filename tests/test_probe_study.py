@@ -10,7 +10,7 @@ import torch
 from morelib.calibration import ece
 from morelib.data import LoadedSource, PreferencePair
 from morelib.probe import prompt_disjoint_split, prompt_key, real_probe_sources, run_probe_study
-from morelib.probe.study import _ToyStore
+from morelib.probe.study import HH, _ToyStore
 from morelib.settings import data_dir
 
 
@@ -99,3 +99,30 @@ def test_study_runs_on_real_pairs_with_a_tiny_backbone(tmp_path) -> None:
     assert all(r.track == "real probe" and r.claim == "C6" for r in study.rows)
     assert set(study.sizes) == {s.name for s in sources}
     assert np.isfinite(study.summary[["estimate", "ci_low", "ci_high"]].to_numpy()).all()
+
+
+def test_claim_rows_follow_from_the_per_seed_eces() -> None:
+    """C2, C3, C4 and C8 at one G: each estimate is the mean over seeds of the mean over its
+    test sets of ECE(A) − ECE(B), computed here from the returned margins."""
+    study = run_probe_study(_ToyStore(), toy_sources(), n_seeds=4, pairs_per_source=(1, 4),
+                            n_boot=300, claims_pairs_per_source=4, other_tests_cap=5)
+    m = study.claim_margins
+    rows = {r.claim: r for r in study.rows if r.claim != "C6"}
+    assert sorted(rows) == ["C2", "C3", "C4", "C8"] and len(study.rows) == 2 + 4
+
+    def by_hand(a, b, tests):
+        return np.mean([np.mean([ece(m[a][t][s]) - ece(m[b][t][s]) for t in tests])
+                        for s in range(4)])
+
+    every = sorted(m["top"])
+    assert len(every) == len(toy_sources()) and m["top"]["webgpt"].shape[1] == 5  # capped
+    assert rows["C2"].estimate == pytest.approx(by_hand("mean", "top", every), abs=1e-9)
+    assert rows["C3"].estimate == pytest.approx(by_hand("more", "mean", every), abs=1e-9)
+    assert rows["C4"].estimate == pytest.approx(by_hand("more", "top", HH), abs=1e-9)
+    assert rows["C8"].estimate == pytest.approx(by_hand("more", "more_k2", HH), abs=1e-9)
+    # the study's own MORE heads at G = 4 are the ones C3 and C8 use
+    np.testing.assert_allclose(m["more"]["helpful"], study.margins[(4, "more")]["helpful"])
+    assert all(r.n_seeds == 4 and r.ci_low <= r.ci_high for r in rows.values())
+    with pytest.raises(ValueError, match="not one of pairs_per_source"):
+        run_probe_study(_ToyStore(), toy_sources(), n_seeds=2, pairs_per_source=(1,),
+                        claims_pairs_per_source=4)

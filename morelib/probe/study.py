@@ -56,6 +56,7 @@ from morelib.calibration.noise_floor import NoiseFloor
 from morelib.claims import ClaimResult
 from morelib.data import LoadedSource
 from morelib.data.mixing import first_n
+from morelib.probe.claim_rows import claim_heads, claim_rows
 from morelib.probe.contrasts import hh_contrast, seed_interval
 from morelib.probe.heads import train_probe_heads
 from morelib.probe.split import prompt_disjoint_split
@@ -97,6 +98,7 @@ class ProbeStudy:
     tilts: dict[tuple[int, str], np.ndarray] = field(default_factory=dict)
     n_boot: int = 2000
     seed: int = 0
+    claim_margins: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
 
 
 def default_config(model: str, n_sources: int, max_length: int) -> Any:
@@ -129,7 +131,9 @@ def run_probe_study(store: Any, sources: Sequence[LoadedSource], *, n_seeds: int
                     hh_tests: Sequence[str] = HH, track: str = "real probe",
                     seed: int = 0, arms: Sequence[str] = ("more", "mean"), ranks: int = 1,
                     rank_lambda: str = "synchronised",
-                    max_train_per_source: int | None = None) -> ProbeStudy:
+                    max_train_per_source: int | None = None,
+                    claims_pairs_per_source: int | None = None,
+                    other_tests_cap: int | None = None) -> ProbeStudy:
     """MORE vs MultiTask (and any other :data:`ARMS`) over ``n_seeds`` seeds for each G.
 
     Args:
@@ -151,6 +155,11 @@ def run_probe_study(store: Any, sources: Sequence[LoadedSource], *, n_seeds: int
         ranks, rank_lambda: simulated data-parallel ranks, for every arm
             (:func:`~morelib.probe.train_probe_heads`); a global batch is ``ranks`` × G·K.
         n_boot, seed: the two-level bootstrap.
+        claims_pairs_per_source: a G of ``pairs_per_source`` at which claims C2, C3, C4 and C8
+            are scored too (:mod:`morelib.probe.claim_rows`; their margins in
+            ``claim_margins``); ``None``: C6 only.
+        other_tests_cap: for those claims, the first this many test pairs of each source not
+            in ``hh_tests`` (``None``: all).
     """
     names = [s.name for s in sources]
     missing = [t for t in hh_tests if t not in names]
@@ -167,6 +176,14 @@ def run_probe_study(store: Any, sources: Sequence[LoadedSource], *, n_seeds: int
     src = torch.tensor([k for k, s in enumerate(train) for _ in s.pairs])
     zc, zr = _features(store, pairs)
     test_z = {t: _features(store, tests[t]) for t in hh_tests}
+    claims_g = None if claims_pairs_per_source is None else int(claims_pairs_per_source)
+    if claims_g is not None and claims_g not in [int(g) for g in pairs_per_source]:
+        raise ValueError(f"claims_pairs_per_source {claims_g} is not one of pairs_per_source "
+                         f"{list(pairs_per_source)}")
+    if claims_g is not None:  # every training source's test set
+        cap = int(other_tests_cap) if other_tests_cap else None
+        test_z.update({s.name: _features(store, tests[s.name][:cap]) for s in train
+                       if s.name not in test_z})
     n_sub = max(1, int(train_fraction * min(len(s) for s in train)))
     seeds = list(range(n_seeds))
     n_pairs = sum(len(tests[t]) for t in hh_tests)
@@ -175,6 +192,7 @@ def run_probe_study(store: Any, sources: Sequence[LoadedSource], *, n_seeds: int
     floors: dict[str, NoiseFloor] = {}
     all_margins: dict[tuple[int, str], dict[str, np.ndarray]] = {}
     tilts: dict[tuple[int, str], np.ndarray] = {}
+    claim_margins: dict[str, dict[str, np.ndarray]] = {}
     for g in pairs_per_source:
         g = int(g)
         for arm in arms:
@@ -183,6 +201,9 @@ def run_probe_study(store: Any, sources: Sequence[LoadedSource], *, n_seeds: int
             run = train_probe_heads(cfg, zc, zr, src, seeds, subset_per_source=n_sub,
                                     batching=batching, ranks=ranks, rank_lambda=rank_lambda)
             all_margins[(g, arm)] = {t: run.margins(*test_z[t]).numpy() for t in hh_tests}
+            if g == claims_g and arm in ("more", "mean"):
+                claim_margins[arm] = {s.name: run.margins(*test_z[s.name]).numpy()
+                                      for s in train}
             tilts[(g, arm)] = run.lambda_tilt().numpy().astype(float)
             steps = run.lambdas.shape[1] // cfg.gradient_accumulation_steps
             for t in hh_tests:
@@ -225,9 +246,15 @@ def run_probe_study(store: Any, sources: Sequence[LoadedSource], *, n_seeds: int
         if "stratified-uniform" in arms:
             row["ece_stratified_uniform"] = hh_ece["stratified-uniform"]
         summary.append(row)
+    if claims_g is not None:
+        claim_margins.update(claim_heads(base, zc, zr, src, seeds, claims_g, n_sub, test_z,
+                                         [s.name for s in train], hh_tests))
+        rows += claim_rows(claim_margins, hh_tests, track=track, g=claims_g, k=K,
+                           n_boot=n_boot, seed=seed)
     sizes = {s.name: (len(s), len(tests[s.name])) for s in train}
     return ProbeStudy(rows, pd.DataFrame(summary), pd.DataFrame(records), floors, sizes,
-                      pd.DataFrame(contrasts), all_margins, tilts, int(n_boot), int(seed))
+                      pd.DataFrame(contrasts), all_margins, tilts, int(n_boot), int(seed),
+                      claim_margins)
 
 
 class _ToyStore:
