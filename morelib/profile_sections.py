@@ -45,11 +45,10 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from morelib.typed_fields import SettingError, check_settings, setting
+from morelib.vocabulary import GENERATION_BACKENDS, GOLD_SCHEMES
 
 #: The paper's data kinds: the simulator (offline) or the five hub datasets.
 DATA_KINDS = ("simulator", "hub")
-#: Gold-judge schemes (:data:`morelib.experiments.gold.GOLD_SCHEMES`).
-GOLD_SCHEME_NAMES = ("both", "more", "multitask")
 
 
 def _split(cls: type, values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -177,7 +176,7 @@ class GoldSpec:
     factor: int = setting("training pairs per source, as a multiple of the suite's", 2,
                           at_least=1)
     scheme: str = setting("the gold RMs: both (MultiTask + MORE, neutral between the two), "
-                          "more or multitask", "both", choices=GOLD_SCHEME_NAMES)
+                          "more or multitask", "both", choices=tuple(GOLD_SCHEMES))
 
     def __post_init__(self) -> None:
         check_settings(self)
@@ -203,6 +202,9 @@ class RJSSpec:
     eval_prompts_per_source: int = setting("evaluation prompts per source", at_least=1)
     ppl_per_source: int = setting("perplexity examples per source", at_least=1)
     gen_batch_size: int = setting("prompts per generation batch", 8, at_least=1)
+    generation_backend: str = setting("how the candidates are sampled: transformers, vllm or "
+                                      "auto (vLLM when installed and a GPU is visible)",
+                                      "transformers", choices=GENERATION_BACKENDS)
     max_prompt_tokens: int = setting("prompt tokens kept (the end)", 256, at_least=1)
     sources: tuple[str, ...] = setting("the sources of queries, evaluation prompts and "
                                        "perplexity sets", ("helpful", "harmless"))

@@ -27,7 +27,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["RM_SCHEMES", "SCHEMES", "SOURCES", "Scheme", "scheme_name"]
+__all__ = ["GENERATION_BACKENDS", "GOLD_SCHEMES", "RM_SCHEMES", "SCHEMES", "SOURCES", "Scheme",
+           "scheme_name"]
 
 #: The paper's five sources, in the paper's order.
 SOURCES = ("helpful", "harmless", "oasst1", "webgpt", "summarize")
@@ -58,6 +59,14 @@ SCHEMES: dict[str, Scheme] = {s.id: s for s in (
 
 #: The schemes that are one reward model each (what an RM suite trains or, for ``raw``, builds).
 RM_SCHEMES = tuple(s.id for s in SCHEMES.values() if not s.ensemble)
+
+#: Notebook 05's gold judges by name: the schemes whose RMs it averages
+#: (:mod:`morelib.experiments.gold`; ``both`` is neutral between MultiTask and MORE).
+GOLD_SCHEMES = {"both": ("multitask", "more"), "more": ("more",), "multitask": ("multitask",)}
+
+#: How a policy samples (:func:`morelib.alignment.generation.resolve_backend`): ``auto`` is vLLM
+#: when it is installed and a GPU is visible, else transformers.
+GENERATION_BACKENDS = ("transformers", "vllm", "auto")
 
 
 def scheme_name(rm: str) -> str:

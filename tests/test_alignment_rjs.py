@@ -1,10 +1,14 @@
 """The RJS experiment module (morelib.alignment.rjs): caching, judging, summaries."""
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from morelib.alignment import rjs
+from morelib.alignment.generation import resolve_backend
+from morelib.alignment.vllm_generation import vllm_available
 from morelib.alignment.best_of_n import Candidates, best_responses
 from morelib.alignment.findings import findings
 from morelib.alignment.judging import judge_against, win_table
@@ -104,3 +108,47 @@ def test_findings_and_paper_rows():
 def test_sft_config_rejects_typos():
     with pytest.raises(TypeError, match="lora_rr"):
         rjs.sft_config(lora_rr=4)
+
+
+def test_candidates_checked_like_best_of_n(experiment, monkeypatch):
+    """The experiment samples through best_of_n's sample_candidates: a generator that returns
+    too few responses stops the run instead of caching a short table."""
+    class Short:
+        backend = "fake"
+
+        def generate(self, prompts, n, max_new_tokens, seed):
+            return [[" a"] * (n - 1) for _ in prompts]
+
+    monkeypatch.setattr(experiment, "_generator", lambda model, tok: Short())
+    monkeypatch.setattr(experiment, "base_policy", lambda: (None, None))
+    with pytest.raises(ValueError, match="expected 3 each"):
+        experiment.candidates()
+
+
+def test_scores_checked_like_best_of_n(experiment):
+    with pytest.raises(ValueError, match="score returned 1 values for 6 responses"):
+        experiment.scores("bad", "bad", lambda p, r: np.zeros(1))
+
+
+def test_generation_backend_auto_without_gpu_shares_the_transformers_cache(experiment):
+    first = experiment.candidates()
+    auto = rjs.RJSExperiment(experiment.cache, dataclasses.replace(experiment.config,
+                                                                   backend="auto"),
+                             Q, Q, experiment.ppl_sets)
+    if resolve_backend("auto") != "transformers":
+        pytest.skip("vLLM and a GPU here: auto is vLLM")
+    auto.base_policy = lambda: pytest.fail("sampled again")
+    pd.testing.assert_frame_equal(auto.candidates(), first)
+    assert set(auto.scores("len", "len", _length).backend) == {"transformers"}
+
+
+def test_generation_backend_vllm_missing_names_the_fix(experiment):
+    if vllm_available():
+        pytest.skip("vllm is installed here")
+    vllm = rjs.RJSExperiment(experiment.cache, dataclasses.replace(experiment.config,
+                                                                   backend="vllm"),
+                             Q, Q, experiment.ppl_sets)
+    with pytest.raises(ImportError, match=r"pip install 'morelib\[vllm\]'"):
+        vllm.candidates()
+    with pytest.raises(ValueError, match="backend must be one of"):
+        resolve_backend("gpu")

@@ -6,7 +6,9 @@ keep **every** candidate with its score, and pick afterwards.
 ``record``. Because nothing is thrown away, the selection rule (:func:`select_best`: max, min,
 random, first, or any function of a prompt's scores) can change later without sampling again.
 Candidates save atomically as JSONL or Parquet (the record travels in a ``record`` column as
-JSON) and convert to a ``datasets.Dataset``.
+JSON) and convert to a ``datasets.Dataset``. Sampling and scoring are also separate steps
+(:func:`sample_candidates`, :func:`score_candidates`), for experiments in which several scorers
+judge the same candidates.
 
 The paper's rule is ``"max"`` over S = 4 samples with ties to the first sample (the authors'
 ``argmax``), then SFT on the winners (:mod:`morelib.alignment.sft`).
@@ -81,26 +83,30 @@ def _as_callable(generate: Any) -> Callable[..., Any]:
     return generate.generate if hasattr(generate, "generate") else generate
 
 
-def best_of_n(prompts: Sequence[str], n: int, generate: Any, score: Callable[..., np.ndarray],
-              max_new_tokens: int = 256, seed: int = 0, prompt_ids: Sequence[Any] | None = None,
-              **sampling: Any) -> Candidates:
-    """Sample ``n`` candidates per prompt and score every one (see the module docstring).
+def sample_candidates(prompts: Sequence[str], n: int, generate: Any, max_new_tokens: int = 256,
+                      seed: int = 0, prompt_ids: Sequence[Any] | None = None,
+                      **sampling: Any) -> Candidates:
+    """Sample ``n`` candidates per prompt, not scored yet (``score`` is NaN until
+    :func:`score_candidates`): the first half of :func:`best_of_n`, for experiments in which
+    several scorers judge the same candidates (the RJS experiment samples once per run).
 
     Args:
         prompts: HH-style dialogue prompts.
         n: candidates per prompt (paper S = 4).
         generate: a :class:`~morelib.alignment.generation.Generator` or a function with its
             ``generate`` signature.
-        score: ``score(prompts, responses) -> array`` (:func:`~morelib.alignment.scoring.rm_score_fn`,
-            :func:`~morelib.alignment.scoring.utility_score_fn`).
         max_new_tokens, seed, sampling: passed to ``generate``.
         prompt_ids: ids of the prompts (default ``0..len-1``), e.g. the pairs' ids.
 
+    Raises:
+        ValueError: ``prompt_ids`` and ``prompts`` differ in length, or ``generate`` did not
+            return ``n`` responses for every prompt.
+
     Example:
         >>> gen = lambda prompts, n, max_new_tokens, seed: [[" x"] * n for _ in prompts]
-        >>> c = best_of_n(["Q"], 2, gen, lambda p, r: np.zeros(len(r)), prompt_ids=["q-7"])
-        >>> c.frame[["prompt_id", "candidate", "backend"]].values.tolist()
-        [['q-7', 0, 'callable'], ['q-7', 1, 'callable']]
+        >>> c = sample_candidates(["Q"], 2, gen, prompt_ids=["q-7"])
+        >>> c.frame[["prompt_id", "candidate", "backend"]].values.tolist(), bool(c.frame.score.isna().all())
+        ([['q-7', 0, 'callable'], ['q-7', 1, 'callable']], True)
     """
     prompts = list(prompts)
     ids = list(range(len(prompts))) if prompt_ids is None else list(prompt_ids)
@@ -115,21 +121,59 @@ def best_of_n(prompts: Sequence[str], n: int, generate: Any, score: Callable[...
                   {"backend": getattr(generate, "backend", "callable"),
                    "settings": {"n": n, "max_new_tokens": max_new_tokens, "seed": seed,
                                 **sampling}})
-    record["scorer"] = getattr(score, "scorer", getattr(score, "__name__", "callable"))
-    flat_prompts = [p for p, texts in zip(prompts, out) for _ in texts]
-    flat_texts = [t for texts in out for t in texts]
-    scores = np.asarray(score(flat_prompts, flat_texts), dtype=np.float64).reshape(-1)
-    if len(scores) != len(flat_texts):
-        raise ValueError(f"score returned {len(scores)} values for {len(flat_texts)} responses")
     frame = pd.DataFrame({
         "prompt_id": [i for i in ids for _ in range(n)],
-        "prompt": flat_prompts,
+        "prompt": [p for p, texts in zip(prompts, out) for _ in texts],
         "candidate": [k for _ in prompts for k in range(n)],
-        "text": flat_texts,
-        "score": scores,
+        "text": [t for texts in out for t in texts],
+        "score": np.nan,
         "backend": record.get("backend", "callable"),
     })
     return Candidates(frame, record)
+
+
+def score_candidates(candidates: Candidates, score: Callable[..., np.ndarray]) -> Candidates:
+    """The candidates with every ``score`` set by ``score(prompts, responses) -> array``
+    (:func:`~morelib.alignment.scoring.rm_score_fn`,
+    :func:`~morelib.alignment.scoring.utility_score_fn`); the record names the scorer. The
+    input is left as it was.
+
+    Raises:
+        ValueError: ``score`` returned another number of values than there are candidates.
+
+    Example:
+        >>> f = pd.DataFrame({"prompt_id": [0, 0], "prompt": ["Q", "Q"], "candidate": [0, 1],
+        ...                   "text": [" a", " bb"], "score": np.nan, "backend": "x"})
+        >>> def length(prompts, responses):
+        ...     return np.array([len(r) for r in responses])
+        >>> scored = score_candidates(Candidates(f), length)
+        >>> scored.frame.score.tolist(), scored.record["scorer"]
+        ([2.0, 3.0], 'length')
+    """
+    frame = candidates.frame
+    scores = np.asarray(score(frame["prompt"].tolist(), frame["text"].tolist()),
+                        dtype=np.float64).reshape(-1)
+    if len(scores) != len(frame):
+        raise ValueError(f"score returned {len(scores)} values for {len(frame)} responses")
+    record = {**candidates.record,
+              "scorer": getattr(score, "scorer", getattr(score, "__name__", "callable"))}
+    return Candidates(frame.assign(score=scores), record)
+
+
+def best_of_n(prompts: Sequence[str], n: int, generate: Any, score: Callable[..., np.ndarray],
+              max_new_tokens: int = 256, seed: int = 0, prompt_ids: Sequence[Any] | None = None,
+              **sampling: Any) -> Candidates:
+    """Sample ``n`` candidates per prompt and score every one (see the module docstring):
+    :func:`score_candidates` of :func:`sample_candidates`, whose arguments these are.
+
+    Example:
+        >>> gen = lambda prompts, n, max_new_tokens, seed: [[" x"] * n for _ in prompts]
+        >>> c = best_of_n(["Q"], 2, gen, lambda p, r: np.zeros(len(r)), prompt_ids=["q-7"])
+        >>> c.frame[["prompt_id", "candidate", "backend"]].values.tolist()
+        [['q-7', 0, 'callable'], ['q-7', 1, 'callable']]
+    """
+    return score_candidates(sample_candidates(prompts, n, generate, max_new_tokens, seed,
+                                              prompt_ids, **sampling), score)
 
 
 def _pick(scores: np.ndarray, rule: str | Callable[[np.ndarray], int],

@@ -34,6 +34,7 @@ from typing import Any, Protocol, Sequence, runtime_checkable
 import torch
 
 from morelib.alignment.chat_format import hh_response, prompt_token_ids, uses_chat_template
+from morelib.vocabulary import GENERATION_BACKENDS
 
 #: The paper's sampling settings (the authors' HF defaults).
 PAPER_SAMPLING = {"temperature": 1.0, "top_k": 50, "top_p": 1.0}
@@ -204,31 +205,44 @@ class TransformersGenerator:
         return [hh_response(t) for t in texts]
 
 
+def resolve_backend(backend: str) -> str:
+    """``"transformers"`` or ``"vllm"`` for a name of
+    :data:`morelib.vocabulary.GENERATION_BACKENDS` (``"auto"``: vLLM when it is installed and a
+    GPU is visible).
+
+    Example:
+        >>> resolve_backend("transformers")
+        'transformers'
+        >>> resolve_backend("auto") in ("transformers", "vllm")
+        True
+    """
+    from morelib.alignment.vllm_generation import vllm_available
+
+    if backend not in GENERATION_BACKENDS:
+        raise ValueError(f"backend must be one of {GENERATION_BACKENDS}, got {backend!r}")
+    if backend == "auto":
+        return "vllm" if vllm_available() and torch.cuda.is_available() else "transformers"
+    return backend
+
+
 def make_generator(model_name: str, backend: str = "transformers", batch_size: int = 8,
                    **kwargs: Any) -> Generator:
     """A generator for a model name: ``"transformers"`` (loads it with
-    :func:`~morelib.alignment.policy.load_policy`), ``"vllm"``, or ``"auto"`` (vLLM when it is
-    installed and a GPU is present). ``kwargs`` go to the generator (sampling defaults; vLLM's
-    ``LLM`` arguments).
+    :func:`~morelib.alignment.policy.load_policy`, on the GPU when there is one), ``"vllm"``, or
+    ``"auto"`` (:func:`resolve_backend`). ``kwargs`` go to the generator (sampling defaults,
+    ``max_prompt_tokens``; vLLM's ``LLM`` arguments).
 
     Example:
         >>> make_generator("tiny-llama", top_k=10).sampling["top_k"]
         10
     """
-    from morelib.alignment.vllm_generation import vllm_available
-
-    if backend == "auto":
-        backend = "vllm" if vllm_available() and torch.cuda.is_available() else "transformers"
-    if backend == "vllm":
+    if resolve_backend(backend) == "vllm":
         from morelib.alignment.vllm_generation import VLLMGenerator
 
         return VLLMGenerator(model_name, **kwargs)
-    if backend != "transformers":
-        raise ValueError(f"backend must be 'transformers', 'vllm' or 'auto', got {backend!r}")
     from morelib.alignment.policy import load_policy
+    from morelib.devices import place
 
     model, tokenizer = load_policy(model_name)
-    if torch.cuda.is_available():
-        model = model.to("cuda")
-    return TransformersGenerator(model, tokenizer, batch_size=batch_size, model_name=model_name,
-                                 **kwargs)
+    return TransformersGenerator(place(model), tokenizer, batch_size=batch_size,
+                                 model_name=model_name, **kwargs)

@@ -42,11 +42,15 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from morelib.alignment.best_of_n import COLUMNS, Candidates, sample_candidates, score_candidates
 from morelib.alignment.sft import SFTConfig
 from morelib.io import atomic_write_text
 from morelib.runs import RunCache
 
 __all__ = ["PolicyOutputs", "RJSConfig", "RJSExperiment", "sft_config"]
+
+#: The cached candidates' columns (scores are per RM: :meth:`RJSExperiment.scores`).
+CANDIDATE_COLUMNS = COLUMNS[:4]
 
 
 @dataclass
@@ -65,6 +69,10 @@ class RJSConfig:
     ppl_max_length: int = 256
     seed: int = 42
     sft: SFTConfig = field(default_factory=SFTConfig)
+    #: how the candidates are sampled (a name of morelib.vocabulary.GENERATION_BACKENDS; "auto":
+    #: vLLM when installed and a GPU is visible); the policies' evaluation answers always use
+    #: transformers.
+    backend: str = "transformers"
 
     def sampling(self) -> dict[str, Any]:
         return {"temperature": self.temperature, "top_k": self.top_k, "top_p": self.top_p}
@@ -120,6 +128,11 @@ class RJSExperiment:
                                      max_prompt_tokens=c.max_prompt_tokens,
                                      model_name=c.policy, **c.sampling())
 
+    def _backend(self) -> str:
+        from morelib.alignment.generation import resolve_backend
+
+        return resolve_backend(self.config.backend)
+
     def _sample_key(self) -> dict[str, Any]:
         c = self.config
         return {"policy": c.policy, "seed": c.seed, "max_new_tokens": c.max_new_tokens,
@@ -128,32 +141,41 @@ class RJSExperiment:
 
     # -- step 1: candidates of the base policy ---------------------------------------------
     def candidates(self) -> pd.DataFrame:
-        """``prompt_id, prompt, candidate, text`` for every RJS query (sampled once)."""
+        """``prompt_id, prompt, candidate, text`` for every RJS query (sampled once, by
+        :func:`~morelib.alignment.best_of_n.sample_candidates` with the config's backend)."""
+        backend = self._backend()
         key = {**self._sample_key(), "n": self.config.n_candidates, "prompts": self.rjs_prompts}
+        if backend != "transformers":  # transformers keeps the keys runs were cached under
+            key["backend"] = backend
 
         def compute() -> pd.DataFrame:
-            gen = self._generator(*self.base_policy())
-            out = gen.generate(self.rjs_prompts, self.config.n_candidates,
-                               self.config.max_new_tokens, seed=self.config.seed)
-            return pd.DataFrame([(i, p, k, t) for i, (p, texts) in
-                                 enumerate(zip(self.rjs_prompts, out)) for k, t in enumerate(texts)],
-                                columns=["prompt_id", "prompt", "candidate", "text"])
+            c = self.config
+            if backend == "vllm":
+                from morelib.alignment.vllm_generation import VLLMGenerator
+
+                gen = VLLMGenerator(c.policy, max_prompt_tokens=c.max_prompt_tokens,
+                                    **c.sampling())
+            else:
+                gen = self._generator(*self.base_policy())
+            sampled = sample_candidates(self.rjs_prompts, c.n_candidates, gen,
+                                        c.max_new_tokens, seed=c.seed)
+            del gen  # vLLM: frees its share of the GPU before the RMs and the SFT need it
+            return sampled.frame[list(CANDIDATE_COLUMNS)]
 
         return self.cache.cached_frame("rjs_candidates", key, compute)
 
     # -- step 2: one RM's scores of the candidates -----------------------------------------
     def scores(self, name: str, rm_key: Any, score_fn: Callable[..., np.ndarray]) -> pd.DataFrame:
         """The candidates with a ``score`` column from ``score_fn`` (an RM identified in the
-        cache by ``rm_key``, e.g. its suite cache entry) and ``backend``."""
+        cache by ``rm_key``, e.g. its suite cache entry; scored by
+        :func:`~morelib.alignment.best_of_n.score_candidates`), the sampling ``backend`` and the
+        RM's ``name`` (``rm``)."""
         cands = self.candidates()
         key = {"rm": rm_key, "candidates": cands[["prompt", "text"]].values.tolist()}
 
         def compute() -> pd.DataFrame:
-            frame = cands.copy()
-            frame["score"] = np.asarray(score_fn(frame.prompt.tolist(), frame.text.tolist()),
-                                        dtype=np.float64)
-            frame["backend"] = self.config.policy
-            return frame
+            unscored = Candidates(cands.assign(score=np.nan, backend=self._backend()))
+            return score_candidates(unscored, score_fn).frame
 
         return self.cache.cached_frame("rjs_scores", key, compute).assign(rm=name)
 

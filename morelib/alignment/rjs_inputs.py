@@ -57,7 +57,8 @@ def rjs_inputs(spec: "RJSSpec", suite: Any, seed: int) -> RJSInputs:
     config = RJSConfig(policy=spec.policy_model, n_candidates=spec.n_candidates,
                        max_new_tokens=spec.max_new_tokens, batch_size=spec.gen_batch_size,
                        max_prompt_tokens=spec.max_prompt_tokens,
-                       ppl_max_length=sft.max_length, seed=seed, sft=sft)
+                       ppl_max_length=sft.max_length, seed=seed, sft=sft,
+                       backend=spec.generation_backend)
     experiment = RJSExperiment(
         suite.cache, config, [p.prompt for p in queries],
         [p.prompt for pairs in eval_pairs.values() for p in pairs],

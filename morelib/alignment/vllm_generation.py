@@ -63,6 +63,8 @@ class VLLMGenerator:
         tokenizer: the tokenizer that renders prompts (default
             :func:`morelib.models.load_tokenizer` of ``model``).
         temperature, top_k, top_p: default sampling settings (the paper's).
+        max_prompt_tokens: longer rendered prompts keep their last tokens (``None``: all), as
+            in :class:`~morelib.alignment.generation.TransformersGenerator`.
         llm_kwargs: passed to ``vllm.LLM`` (e.g. ``dtype``, ``gpu_memory_utilization``).
 
     Raises:
@@ -72,7 +74,8 @@ class VLLMGenerator:
     backend = "vllm"
 
     def __init__(self, model: str, tokenizer: Any = None, temperature: float = 1.0,
-                 top_k: int = 50, top_p: float = 1.0, **llm_kwargs: Any):
+                 top_k: int = 50, top_p: float = 1.0, max_prompt_tokens: int | None = None,
+                 **llm_kwargs: Any):
         self._vllm = require_vllm()
         from morelib.models import load_tokenizer, resolve_model
 
@@ -84,6 +87,7 @@ class VLLMGenerator:
         self.model_name = model
         self.tokenizer = tokenizer if tokenizer is not None else load_tokenizer(model)
         self.sampling = {"temperature": temperature, "top_k": top_k, "top_p": top_p}
+        self.max_prompt_tokens = max_prompt_tokens
         self.llm_kwargs = dict(llm_kwargs)
         self.llm = self._vllm.LLM(model=path, **llm_kwargs)
 
@@ -93,6 +97,7 @@ class VLLMGenerator:
                 "settings": {"n": n, "max_new_tokens": max_new_tokens, "seed": seed,
                              "seed_rule": "seed + prompt index", **self.sampling, **sampling,
                              "chat_template": uses_chat_template(self.tokenizer),
+                             "max_prompt_tokens": self.max_prompt_tokens,
                              "llm_kwargs": {k: str(v) for k, v in self.llm_kwargs.items()}},
                 "versions": {**versions(), "vllm": self._vllm.__version__}}
 
@@ -100,7 +105,10 @@ class VLLMGenerator:
                  seed: int = 0, **sampling: Any) -> Generations:
         """``n`` sampled responses per prompt (``sampling``: any ``SamplingParams`` field)."""
         settings = {**self.sampling, **sampling}
-        inputs = [{"prompt_token_ids": prompt_token_ids(self.tokenizer, p)} for p in prompts]
+        ids = [prompt_token_ids(self.tokenizer, p) for p in prompts]
+        if self.max_prompt_tokens:
+            ids = [row[-self.max_prompt_tokens:] for row in ids]
+        inputs = [{"prompt_token_ids": row} for row in ids]
         params = [self._vllm.SamplingParams(n=n, max_tokens=max_new_tokens, seed=seed + i,
                                             skip_special_tokens=True, **settings)
                   for i in range(len(prompts))]

@@ -26,8 +26,7 @@ from typing import Mapping
 from morelib.alignment.scoring import ScoreFn, mean_score_fn, rm_score_fn
 from morelib.experiments.suite import load_suite_model
 from morelib.training import RMTrainingConfig
-
-GOLD_SCHEMES = {"both": ("multitask", "more"), "more": ("more",), "multitask": ("multitask",)}
+from morelib.vocabulary import GOLD_SCHEMES
 
 
 def gold_schemes(gold_scheme: str) -> tuple[str, ...]:
