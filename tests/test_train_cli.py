@@ -11,7 +11,7 @@ from morelib import cli
 from morelib.evaluation import score_texts
 from morelib.models import load_reward_model, load_tokenizer
 from morelib.training import RMTrainingConfig
-from morelib.training.config import SCHEDULERS
+from morelib.training.optimiser import SCHEDULERS
 
 ANNOTATORS = {
     "annotator_a": [("What is 2+2?", "4", "5"), ("Name a colour.", "Blue.", "Seven."),

@@ -22,54 +22,38 @@ Example (the paper's batch of 64 on one GPU):
 
 from __future__ import annotations
 
-import dataclasses
 import tempfile
 import time
 import warnings
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-import torch
-
 from morelib.alignment.sft_data import SFTCollator, chosen_sft_data, encode_sft_examples
-from morelib.training.config import SCHEDULERS
-from morelib.typed_fields import check_settings, setting
+from morelib.training.optimiser import SCHEDULERS, OptimiserConfig
+from morelib.typed_fields import setting
 
 
-@dataclass
-class SFTConfig:
-    """Settings of one SFT run (see the module docstring for the paper's)."""
+@dataclass(kw_only=True)
+class SFTConfig(OptimiserConfig):
+    """Settings of one SFT run: the optimiser settings of
+    :class:`~morelib.training.optimiser.OptimiserConfig` with small CPU defaults (see the module
+    docstring for the paper's), plus batch, length and LoRA. Keyword-only."""
 
     learning_rate: float = setting("AdamW lr (paper 1e-6)", 1e-4, above=0)
-    num_train_epochs: float = setting("epochs (paper 1)", 1.0, above=0)
-    per_device_batch_size: int = setting("examples per micro-batch", 8, at_least=1)
-    gradient_accumulation_steps: int = setting("micro-batches per step", 1, at_least=1)
     lr_scheduler_type: str = setting("Trainer scheduler name", "cosine", choices=SCHEDULERS)
     warmup_ratio: float = setting("warm-up share of the steps", 0.05, at_least=0, below=1)
-    weight_decay: float = setting("AdamW weight decay (authors 0)", 0.0, at_least=0)
-    max_grad_norm: float = setting("gradient clipping (authors 1)", 1.0, at_least=0)
+    per_device_batch_size: int = setting("examples per micro-batch", 8, at_least=1)
     max_length: int = setting("tokens per example, end kept (paper 512)", 256, at_least=2)
-    max_steps: int = setting("if > 0, stop after this many steps", -1, at_least=-1)
-    seed: int = setting("data order, LoRA init, dropout", 42, at_least=0)
     lora_r: int = setting("LoRA rank; 0 = full fine-tuning", 8, at_least=0)
     lora_alpha: int = setting("LoRA scaling", 16, at_least=1)
     lora_dropout: float = setting("LoRA dropout", 0.05, at_least=0, below=1)
     lora_target_modules: tuple[str, ...] | None = setting(
         "None: peft's defaults for the architecture", None)
-    gradient_checkpointing: bool = setting("save memory", False)
-    bf16: bool = setting("bf16 mixed precision (GPU)", False)
-    logging_steps: int = setting("log every N steps", 10, at_least=1)
-
-    def __post_init__(self) -> None:
-        check_settings(self)
 
     @property
     def effective_batch_size(self) -> int:
         """Examples per optimiser step on one process (× world size when distributed)."""
         return self.per_device_batch_size * self.gradient_accumulation_steps
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
 
 
 @dataclass
@@ -106,7 +90,9 @@ def apply_policy_lora(model: Any, config: SFTConfig) -> Any:
 
 
 def training_arguments(config: SFTConfig, output_dir: str) -> Any:
-    """The ``TrainingArguments`` of a config (AdamW, schedule, no checkpoints, no reports).
+    """The ``TrainingArguments`` of a config: the shared optimiser mapping
+    (:meth:`~morelib.training.optimiser.OptimiserConfig.trainer_arguments`: AdamW, schedule,
+    no checkpoints, no reports) at the config's micro-batch.
 
     Example:
         >>> import tempfile
@@ -115,25 +101,7 @@ def training_arguments(config: SFTConfig, output_dir: str) -> Any:
         >>> args.learning_rate, args.gradient_accumulation_steps, args.warmup_steps
         (1e-06, 8, 0.05)
     """
-    from transformers import TrainingArguments
-
-    from morelib.devices import accelerator_available
-
-    return TrainingArguments(
-        output_dir=output_dir,
-        per_device_train_batch_size=config.per_device_batch_size,
-        gradient_accumulation_steps=config.gradient_accumulation_steps,
-        learning_rate=config.learning_rate, weight_decay=config.weight_decay,
-        adam_beta1=0.9, adam_beta2=0.999, adam_epsilon=1e-8,
-        max_grad_norm=config.max_grad_norm, lr_scheduler_type=config.lr_scheduler_type,
-        warmup_steps=config.warmup_ratio, num_train_epochs=config.num_train_epochs,
-        max_steps=config.max_steps, seed=config.seed, logging_steps=config.logging_steps,
-        save_strategy="no", eval_strategy="no", report_to=[], remove_unused_columns=False,
-        bf16=config.bf16, activation_checkpointing=config.gradient_checkpointing,
-        activation_checkpointing_kwargs={"use_reentrant": False},
-        dataloader_pin_memory=torch.cuda.is_available(), disable_tqdm=True,
-        # bf16 without a GPU (a CPU run of a bf16 profile): CPU autocast, which needs use_cpu
-        use_cpu=config.bf16 and not accelerator_available())
+    return config.trainer_arguments(output_dir, config.per_device_batch_size)
 
 
 def train_sft(model: Any, tokenizer: Any, prompts: Sequence[str], responses: Sequence[str],

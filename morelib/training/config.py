@@ -22,22 +22,21 @@ Every field is checked by type and range (:mod:`morelib.typed_fields`) when the 
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
-from typing import Any
 
+from morelib.training.optimiser import OptimiserConfig
 from morelib.typed_fields import SettingError, check_settings, setting
 from morelib.weighting.momentum import NORMALIZATIONS
 from morelib.weighting.strategies import STRATEGIES, STRATEGY_ALIASES
 
-#: ``transformers.SchedulerType`` values (a test keeps them equal).
-SCHEDULERS = ("linear", "cosine", "cosine_with_restarts", "polynomial", "constant",
-              "constant_with_warmup", "inverse_sqrt", "reduce_lr_on_plateau",
-              "cosine_with_min_lr", "cosine_warmup_with_min_lr", "warmup_stable_decay", "greedy")
 
+@dataclass(kw_only=True)
+class RMTrainingConfig(OptimiserConfig):
+    """One RM's training: the optimiser settings of
+    :class:`~morelib.training.optimiser.OptimiserConfig` (lr, schedule, steps, clipping, seed,
+    precision) with the paper's defaults, plus the model, the weighting and the batch layout.
+    Keyword-only."""
 
-@dataclass
-class RMTrainingConfig:
     model: str = setting("model name or folder (resolved by morelib.models.resolve_model)")
     strategy: str = setting(
         "loss weighting: 'more' (min-norm λ over stratified groups), 'mean' = 'multitask' "
@@ -49,20 +48,8 @@ class RMTrainingConfig:
         "stratified groups per device batch (MORE); other strategies take the same number of "
         "pairs, groups × K, per device batch", 1, at_least=1)
     gradient_accumulation_steps: int = setting("micro-batches per optimiser step", 2, at_least=1)
-    learning_rate: float = setting("AdamW learning rate (paper 1e-6)", 1e-6, above=0)
-    weight_decay: float = setting("AdamW weight decay (authors' code 0)", 0.0, at_least=0)
-    warmup_ratio: float = setting("linear warm-up share of the steps", 0.0, at_least=0,
-                                  below=1)
-    lr_scheduler_type: str = setting(
-        "Trainer scheduler name (authors: warm-up then linear decay)", "linear",
-        choices=SCHEDULERS)
-    num_train_epochs: float = setting("epochs over the training set (paper: 1)", 1.0, above=0)
-    max_steps: int = setting("if > 0, stop after this many optimiser steps", -1, at_least=-1)
     max_length: int = setting("tokens per sequence; longer texts keep their end (paper 512)",
                               512, at_least=2)
-    max_grad_norm: float = setting("gradient clipping (authors: 1.0)", 1.0, at_least=0)
-    seed: int = setting("seed for data order, head init and dropout (authors: 42)", 42,
-                        at_least=0)
     # MORE
     alpha: float = setting("EMA weight of the NEW head gradient (paper 0.99; 1 = no momentum)",
                            0.99, above=0, at_most=1)
@@ -92,8 +79,6 @@ class RMTrainingConfig:
     prefix_cache_dir: str = setting(
         "on-disk store of the prefix cache shared across processes ('' keeps it in memory)",
         "", cache_key=False)
-    gradient_checkpointing: bool = setting("trade compute for memory", False)
-    bf16: bool = setting("bf16 mixed precision (GPUs that support it)", False)
     tf32: bool = setting("TF32 matmuls in fp32 parts (Ampere or newer GPUs; ignored elsewhere)",
                          False)
     world_size: int = setting(
@@ -101,8 +86,8 @@ class RMTrainingConfig:
         "another); global batch = world_size x pairs_per_step, part of the cache key", 1,
         at_least=1)
     # bookkeeping
-    logging_steps: int = setting("log averaged λ, losses and metrics every N steps", 10,
-                                 cache_key=False, at_least=1)
+    logging_steps: int = setting("log averaged λ, losses and metrics every N optimiser steps",
+                                 10, cache_key=False, at_least=1)
     eval_steps: int = setting("evaluate every N steps (0: only at the end)", 0, cache_key=False,
                               at_least=0)
     save_steps: int = setting("checkpoint every N steps (0: only at the end)", 0,
@@ -140,6 +125,3 @@ class RMTrainingConfig:
     def global_pairs_per_step(self) -> int:
         """Pairs per optimiser step over all ``world_size`` processes."""
         return self.pairs_per_step * self.world_size
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)

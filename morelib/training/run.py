@@ -87,36 +87,22 @@ def build_examples(config: RMTrainingConfig, sources: Sequence[LoadedSource]) ->
 
 
 def training_arguments(config: RMTrainingConfig, output_dir: str) -> TrainingArguments:
-    """The ``TrainingArguments`` for a config (AdamW, schedule, checkpoints, logging)."""
+    """The ``TrainingArguments`` for a config: the shared optimiser mapping
+    (:meth:`~morelib.training.optimiser.OptimiserConfig.trainer_arguments`) plus the RM's batch
+    layout, evaluation, checkpoints, TF32, reporting and data-parallel settings."""
     per_device = (config.groups_per_device_batch if config.strategy == "more"
                   else config.pairs_per_device_batch)
-    return TrainingArguments(
-        output_dir=output_dir,
-        per_device_train_batch_size=per_device,
-        gradient_accumulation_steps=config.gradient_accumulation_steps,
-        learning_rate=config.learning_rate,
-        weight_decay=config.weight_decay,
-        adam_beta1=0.9, adam_beta2=0.999, adam_epsilon=1e-8,
-        max_grad_norm=config.max_grad_norm,
-        lr_scheduler_type=config.lr_scheduler_type,
-        warmup_steps=config.warmup_ratio,
-        num_train_epochs=config.num_train_epochs,
-        max_steps=config.max_steps,
-        seed=config.seed,
-        logging_steps=config.logging_steps,
+    return config.trainer_arguments(
+        output_dir, per_device,
         eval_strategy="steps" if config.eval_steps > 0 else "no",
         eval_steps=config.eval_steps or None,
         save_strategy="steps" if config.save_steps > 0 else "no",
         save_steps=config.save_steps or 500,
-        bf16=config.bf16,
         tf32=True if config.tf32 and tf32_available() else None,
-        activation_checkpointing=config.gradient_checkpointing,
-        remove_unused_columns=False,
         report_to=list(config.report_to),
         dataloader_num_workers=config.dataloader_num_workers,
-        dataloader_pin_memory=torch.cuda.is_available(),
         disable_tqdm=not config.progress,
-        # bf16 without a GPU (a CPU run of a bf16 profile): CPU autocast, which needs use_cpu
+        # bf16 without a GPU needs use_cpu (CPU autocast), and so does DDP on CPUs (gloo)
         use_cpu=cpu_data_parallel() or (config.bf16 and not accelerator_available()),
         # every trainable weight of an RM gets a gradient each step (LoRA and frozen layers
         # included): skip DDP's per-step search for unused ones (and its clash with checkpointing)
