@@ -8,8 +8,8 @@ import importlib.util
 import pytest
 import torch
 
-from morelib.alignment import (TransformersGenerator, hh_to_messages, load_policy,
-                               prompt_token_ids)
+from morelib.alignment import TransformersGenerator, load_policy
+from morelib.alignment.chat_format import hh_to_messages, prompt_token_ids
 from morelib.alignment.chat_format import render_prompt
 from morelib.alignment.generation import Generations, Generator
 

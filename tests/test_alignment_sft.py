@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 import torch
 
-from morelib.alignment import (AUTHORS_OUTLIER_GATE, SFTCollator, SFTConfig, chosen_sft_data,
-                               encode_sft_examples, load_policy, mean_perplexity, perplexity,
-                               prompt_token_ids, save_policy, train_sft)
+from morelib.alignment import (AUTHORS_OUTLIER_GATE, SFTConfig, chosen_sft_data, load_policy,
+                               mean_perplexity, perplexity, save_policy, train_sft)
+from morelib.alignment.chat_format import prompt_token_ids
+from morelib.alignment.sft_data import SFTCollator, encode_sft_examples
 from morelib.alignment.chat_format import answer_token_ids
 from morelib.data.schema import PreferencePair
 

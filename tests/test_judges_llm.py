@@ -16,9 +16,9 @@ from morelib.alignment import (  # noqa: E402
     LLMJudge,
     compare_all,
     compare_both_orders,
-    judge_prompt,
     win_rates,
 )
+from morelib.alignment.judge_prompts import judge_prompt  # noqa: E402
 
 KEY = "sk-test-SECRET-0123456789abcdef"
 

@@ -220,7 +220,7 @@ def test_server_honours_max_tokens_and_temperature(server):
 
 
 def _check_verdict(verdict, kind: str, max_retries: int) -> None:
-    from morelib.alignment import parse_verdict
+    from morelib.alignment.judge_prompts import parse_verdict
 
     details = verdict.details
     # every attempt got a reply from the server: no transport or HTTP failure
@@ -240,7 +240,8 @@ def _check_verdict(verdict, kind: str, max_retries: int) -> None:
 
 def test_llm_judge_end_to_end(server, tmp_path, monkeypatch, caplog):
     from morelib.alignment import (JudgementLog, LLMJudge, compare_all, compare_both_orders,
-                                   parse_verdict, win_rates)
+                                   win_rates)
+    from morelib.alignment.judge_prompts import parse_verdict
 
     key = f"sk-morelib-test-{secrets.token_hex(12)}"
     monkeypatch.setenv(KEY_ENV, key)

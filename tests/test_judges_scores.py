@@ -8,16 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from morelib.alignment import (
-    Outcome,
-    RewardModelJudge,
-    UtilityJudge,
-    Verdict,
-    combine,
-    compare_all,
-    compare_both_orders,
-    delta_verdict,
-)
+from morelib.alignment import (RewardModelJudge, UtilityJudge, Verdict, compare_all,
+                               compare_both_orders)
+from morelib.alignment.verdicts import Outcome, combine, delta_verdict
 
 
 def test_verdict_rejects_unknown_winner():

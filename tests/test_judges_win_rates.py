@@ -7,7 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from morelib.alignment import Verdict, bootstrap_win_rate, combine, outcome_counts, win_rates
+from morelib.alignment import Verdict, bootstrap_win_rate, win_rates
+from morelib.alignment.verdicts import combine
+from morelib.alignment.win_rates import outcome_counts
 
 
 def paper_like(win=45, tie=23, lose=32, error=0):
