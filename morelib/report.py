@@ -153,8 +153,13 @@ def finite(obj: Any) -> Any:
     return obj
 
 
+#: The caveat the findings of every notebook run on the ``smoke`` profile end with.
+SMOKE_CAVEAT = ("Smoke profile: tiny random-init models trained for a few steps; these numbers "
+                "test the pipeline, not the paper.")
+
+
 class Section:
-    """A notebook's part of ``report.md``: headings, text, tables and figure links.
+    """A notebook's part of ``report.md``: headings, text, tables, figure links and findings.
 
     ``folder``: the notebook's output folder; ``profile_dir``: where ``report.md`` is written
     (links are relative to it).
@@ -188,6 +193,36 @@ class Section:
     def figure(self, path: str | os.PathLike[str], caption: str) -> None:
         """Link the PNG of a figure saved with :func:`morelib.plots.save_figure` at ``path``."""
         self.parts.append(f"![{caption}]({self._rel(Path(path).with_suffix('.png'))})")
+
+    def findings(self, found: Sequence[str], title: str = "Findings", *, note: str | None = None,
+                 paper: str | None = None, profile: str | None = None) -> list[str]:
+        """Add findings as a bulleted list under ``title`` and print them; returns them as
+        strings (for ``headline.json``).
+
+        Args:
+            note: text between the heading and the list (what the findings are measured on).
+            paper: the paper's corresponding claim, after the list (label it as the paper's).
+            profile: the profile run; ``"smoke"`` appends :data:`SMOKE_CAVEAT`.
+
+        Example:
+            >>> import tempfile
+            >>> s = Section("01 · Toy", tempfile.mkdtemp())
+            >>> s.findings(["MORE is better calibrated."], profile="smoke")[-1] == SMOKE_CAVEAT
+            MORE is better calibrated.
+            Smoke profile: tiny random-init models trained for a few steps; these numbers test the pipeline, not the paper.
+            True
+            >>> s.parts[1], s.parts[2].splitlines()[0]
+            ('### Findings', '- MORE is better calibrated.')
+        """
+        lines = [str(f) for f in found] + ([SMOKE_CAVEAT] if profile == "smoke" else [])
+        self.heading(title)
+        if note:
+            self.text(note)
+        self.text("\n".join(f"- {line}" for line in lines))
+        if paper:
+            self.text(paper)
+        print("\n".join(lines))
+        return lines
 
     def markdown(self) -> str:
         return "\n\n".join(self.parts) + "\n"

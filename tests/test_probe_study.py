@@ -3,6 +3,8 @@ follow from the per-seed ECEs recomputed here."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -102,13 +104,14 @@ def test_study_runs_on_real_pairs_with_a_tiny_backbone(tmp_path) -> None:
 
 
 def test_claim_rows_follow_from_the_per_seed_eces() -> None:
-    """C2, C3, C4 and C8 at one G: each estimate is the mean over seeds of the mean over its
-    test sets of ECE(A) − ECE(B), computed here from the returned margins."""
+    """C1–C5 and C8 at one G: each estimate is the mean over seeds of the mean over its test
+    sets of a per-seed statistic (ECE(A) − ECE(B); own-minus-other accuracy; outlier means),
+    computed here from the returned margins."""
     study = run_probe_study(_ToyStore(), toy_sources(), n_seeds=4, pairs_per_source=(1, 4),
                             n_boot=300, claims_pairs_per_source=4, other_tests_cap=5)
     m = study.claim_margins
     rows = {r.claim: r for r in study.rows if r.claim != "C6"}
-    assert sorted(rows) == ["C2", "C3", "C4", "C8"] and len(study.rows) == 2 + 4
+    assert sorted(rows) == ["C1", "C2", "C3", "C4", "C5", "C8"] and len(study.rows) == 2 + 6
 
     def by_hand(a, b, tests):
         return np.mean([np.mean([ece(m[a][t][s]) - ece(m[b][t][s]) for t in tests])
@@ -120,9 +123,51 @@ def test_claim_rows_follow_from_the_per_seed_eces() -> None:
     assert rows["C3"].estimate == pytest.approx(by_hand("more", "mean", every), abs=1e-9)
     assert rows["C4"].estimate == pytest.approx(by_hand("more", "top", HH), abs=1e-9)
     assert rows["C8"].estimate == pytest.approx(by_hand("more", "more_k2", HH), abs=1e-9)
+    # C1: per seed, the heads x test sets accuracy matrix's diagonal minus its off-diagonal mean
+    single = m["single"]
+    heads = sorted(single)
+    acc = np.array([[[np.mean((single[h][t][s] > 0) + 0.5 * (single[h][t][s] == 0))
+                      for t in heads] for h in heads] for s in range(4)])  # [S, head, test]
+    k = len(heads)
+    diag = np.einsum("shh->s", acc) / k
+    off = (acc.sum(axis=(1, 2)) - np.einsum("shh->s", acc)) / (k * (k - 1))
+    assert rows["C1"].estimate == pytest.approx(np.mean(diag - off), abs=1e-12)
+    np.testing.assert_allclose(m["top"]["helpful"], single["helpful"]["helpful"])
+    # C5: mean outlier |Δr| of MORE minus MultiTask, per seed and H&H test set
+    from morelib.analysis.claim_rows import outlier_mean
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a seed without outliers: NaN
+        c5 = np.nanmean([[outlier_mean(m["more"][t][s]) - outlier_mean(m["mean"][t][s])
+                          for t in HH] for s in range(4)], axis=1)
+    np.testing.assert_allclose(rows["C5"].estimate, np.mean(c5), atol=1e-12)  # NaN: no outliers
     # the study's own MORE heads at G = 4 are the ones C3 and C8 use
     np.testing.assert_allclose(m["more"]["helpful"], study.margins[(4, "more")]["helpful"])
     assert all(r.n_seeds == 4 and r.ci_low <= r.ci_high for r in rows.values())
     with pytest.raises(ValueError, match="not one of pairs_per_source"):
         run_probe_study(_ToyStore(), toy_sources(), n_seeds=2, pairs_per_source=(1,),
                         claims_pairs_per_source=4)
+
+
+def test_outlier_contrast_by_hand_and_nan_test_sets_left_out() -> None:
+    """C5's statistic through statistic_contrast: per seed, the mean over test sets of MORE's
+    minus MultiTask's mean outlier |Δr|; a test set where a head has no outliers drops out."""
+    from morelib.analysis.claim_rows import outlier_mean
+    from morelib.probe.claim_rows import outlier_mean_gap
+    from morelib.probe.contrasts import statistic_contrast
+
+    rng = np.random.default_rng(3)
+    def heads(scale_more, n=400):
+        base = rng.normal(0.5, 0.3, (5, 2, n))
+        base[:, 0, :8] = 4.0 * scale_more   # planted outliers, smaller for MORE
+        base[:, 1, :8] = 4.0
+        return base
+    margins = {"helpful": heads(0.5), "harmless": heads(0.75)}
+    res = statistic_contrast(margins, outlier_mean_gap, n_boot=200, seed=1)
+    by_hand = np.mean([np.mean([outlier_mean(margins[t][s, 0]) - outlier_mean(margins[t][s, 1])
+                                for t in margins]) for s in range(5)])
+    assert res.estimate == pytest.approx(by_hand, abs=1e-12) and by_hand < -1.0
+    assert res.low <= res.estimate <= res.high < 0 and res.n_seeds == 5 and res.n_pairs == 800
+    flat = {"helpful": margins["helpful"], "flat": np.ones((5, 2, 50))}  # no outliers at all
+    assert statistic_contrast(flat, outlier_mean_gap, n_boot=50).estimate == pytest.approx(
+        statistic_contrast({"helpful": margins["helpful"]}, outlier_mean_gap,
+                          n_boot=50).estimate, abs=1e-12)

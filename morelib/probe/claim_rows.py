@@ -1,21 +1,28 @@
-"""Claims C2, C3, C4 and C8 on a probe track, with C6's two-level bootstrap.
+"""Claims C1–C5 and C8 on a probe track, with C6's two-level bootstrap.
 
 At one G (pairs per source per batch), besides the study's MORE and MultiTask heads, this
 trains per seed a single-source head on each source alone (the same recipe and batch size
 G·K) and a MORE head on the first two sources only (K = 2), all on the cached frozen features.
-Every row is an ECE contrast A − B over test sets from
-:func:`~morelib.probe.contrasts.hh_contrast` (seed s of A paired with seed s of B, the seeds and
-each test set's pairs resampled), the mean over its test sets of each seed's ECE difference:
+Every row is the mean over seeds of a per-seed statistic averaged over test sets, with the
+crossed two-level interval of :mod:`~morelib.probe.contrasts` (the seeds and each test set's
+pairs resampled; seed s of one head paired with seed s of another). ECE contrasts A − B come
+from :func:`~morelib.probe.contrasts.hh_contrast`, the others from
+:func:`~morelib.probe.contrasts.statistic_contrast`:
 
+* C1: on each source's test set, the own-source head's accuracy minus the other single-source
+  heads' mean accuracy, averaged over the test sets (= the fine-tuned track's own-minus-other
+  accuracy: the mean of the diagonal minus the mean off the diagonal of the heads × test sets
+  accuracy matrix);
 * C2: MultiTask − Top over every source's test set;
 * C3: MORE − MultiTask over every source's test set;
 * C4: MORE − Top over Helpful and Harmless;
+* C5: mean |Δr| of the box-plot outliers (1.5 × IQR per sign, as in Tables 4–6), MORE −
+  MultiTask, over Helpful and Harmless;
 * C8: MORE (all K sources) − MORE (K = 2) over Helpful and Harmless.
 
 Top, per test set, is the single-source head trained on that test set's own source (on the
 fine-tuned track it is the single-source RM with the best accuracy on that test set: with one
 RM per source, the two coincide whenever the own-source RM is the most accurate, as C1 says).
-C1 and C5 (accuracy and outlier statistics, not ECE) are not scored on the probe tracks.
 
 Example (synthetic features standing in for a backbone's):
     >>> import torch
@@ -28,9 +35,11 @@ Example (synthetic features standing in for a backbone's):
     >>> study = run_probe_study(_ToyStore(), srcs, n_seeds=3, pairs_per_source=(2,),
     ...                         n_boot=200, claims_pairs_per_source=2)
     >>> [r.claim for r in study.rows]
-    ['C6', 'C2', 'C3', 'C4', 'C8']
+    ['C6', 'C1', 'C2', 'C3', 'C4', 'C5', 'C8']
     >>> sorted(study.claim_margins), sorted(study.claim_margins["top"])
-    (['mean', 'more', 'more_k2', 'top'], ['harmless', 'helpful', 'webgpt'])
+    (['mean', 'more', 'more_k2', 'single', 'top'], ['harmless', 'helpful', 'webgpt'])
+    >>> sorted(study.claim_margins["single"]["webgpt"])   # each head on every test set
+    ['harmless', 'helpful', 'webgpt']
 """
 
 from __future__ import annotations
@@ -41,8 +50,9 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import torch
 
+from morelib.analysis.claim_rows import outlier_mean
 from morelib.claims import ClaimResult
-from morelib.probe.contrasts import hh_contrast
+from morelib.probe.contrasts import hh_contrast, statistic_contrast
 from morelib.probe.heads import train_probe_heads
 
 
@@ -50,43 +60,79 @@ def claim_heads(base: Any, zc: torch.Tensor, zr: torch.Tensor, src: torch.Tensor
                 seeds: Sequence[int], g: int, n_sub: int,
                 test_z: Mapping[str, tuple[torch.Tensor, torch.Tensor]],
                 names: Sequence[str], hh_tests: Sequence[str]) -> dict[str, dict[str, np.ndarray]]:
-    """Margins [S, N_t] per test set of the single-source heads (``top``: each test set scored
-    by its own source's head) and of MORE on the first two sources (``more_k2``, H&H only)."""
+    """Margins [S, N_t] of the single-source heads (``single[head][test]`` on every test set;
+    ``top[test]``: the test set's own source's head) and of MORE on the first two sources
+    (``more_k2``, H&H only)."""
     K = len(names)
     single = dataclasses.replace(base, n_sources=1, strategy="mean", groups_per_device_batch=g * K)
-    top = {}
+    heads = {}
     for k, name in enumerate(names):
         keep = src == k
         run = train_probe_heads(single, zc[keep], zr[keep], torch.zeros(int(keep.sum()),
                                 dtype=torch.long), seeds, subset_per_source=n_sub,
                                 batching="mixed")
-        if name in test_z:
-            top[name] = run.margins(*test_z[name]).numpy()
+        heads[name] = {t: run.margins(*z).numpy() for t, z in test_z.items()}
+    top = {name: heads[name][name] for name in names if name in test_z}
     two = src < 2
     k2 = dataclasses.replace(base, n_sources=2, strategy="more", groups_per_device_batch=g)
     run = train_probe_heads(k2, zc[two], zr[two], src[two], seeds, subset_per_source=n_sub,
                             batching="stratified")
-    return {"top": top, "more_k2": {t: run.margins(*test_z[t]).numpy() for t in hh_tests}}
+    return {"single": heads, "top": top,
+            "more_k2": {t: run.margins(*test_z[t]).numpy() for t in hh_tests}}
+
+
+def own_minus_other_accuracy(x: np.ndarray) -> float:
+    """C1's statistic on one test set: head 0's accuracy (the own-source head; a tie counts
+    half) minus the mean accuracy of the other heads, from margins [H, n].
+
+    Example:
+        >>> own_minus_other_accuracy(np.array([[1.0, 1.0, -1.0, 0.0], [-1.0, 1.0, -1.0, -1.0]]))
+        0.375
+    """
+    credit = (x > 0) + 0.5 * (x == 0)
+    acc = credit.mean(axis=-1)
+    return float(acc[0] - acc[1:].mean())
+
+
+def outlier_mean_gap(x: np.ndarray) -> float:
+    """C5's statistic on one test set: mean outlier |Δr| of head 0 minus head 1 (margins
+    [2, n]; :func:`morelib.analysis.claim_rows.outlier_mean`, NaN when one has none)."""
+    return outlier_mean(x[0]) - outlier_mean(x[1])
 
 
 def claim_rows(margins: Mapping[str, Mapping[str, np.ndarray]], hh_tests: Sequence[str], *,
                track: str, g: int, k: int, n_boot: int, seed: int) -> list[ClaimResult]:
-    """C2, C3, C4 and C8 from ``margins[arm][test]`` (arms ``more``, ``mean``, ``top``,
-    ``more_k2``)."""
+    """C1–C5 and C8 from ``margins[arm][test]`` (arms ``more``, ``mean``, ``top``, ``more_k2``)
+    and ``margins["single"][head][test]``."""
     every = list(margins["top"])
     hh = [t for t in hh_tests]
 
-    def contrast(claim: str, a: str, b: str, tests: Sequence[str], what: str) -> ClaimResult:
-        res = hh_contrast({t: margins[a][t] for t in tests}, {t: margins[b][t] for t in tests},
-                          n_boot=n_boot, seed=seed)
+    def row(claim: str, res: Any, what: str) -> ClaimResult:
         return ClaimResult.from_interval(
             claim=claim, track=track, metric=f"{what} ({g} pair(s) per source per batch)",
             estimate=res.estimate, ci_low=res.low, ci_high=res.high, n_seeds=res.n_seeds,
             n_pairs=res.n_pairs)
 
-    return [contrast("C2", "mean", "top", every, f"ECE (mean over the {len(every)} test sets), "
+    def contrast(claim: str, a: str, b: str, tests: Sequence[str], what: str) -> ClaimResult:
+        return row(claim, hh_contrast({t: margins[a][t] for t in tests},
+                                      {t: margins[b][t] for t in tests}, n_boot=n_boot,
+                                      seed=seed), what)
+
+    single = margins["single"]
+    own_first = {t: np.stack([single[t][t]] + [single[h][t] for h in single if h != t], axis=1)
+                 for t in every}  # [S, heads, N_t], the own-source head first
+    c1 = row("C1", statistic_contrast(own_first, own_minus_other_accuracy, n_boot=n_boot,
+                                     seed=seed),
+             f"accuracy of the own-source head − of the other single-source heads (mean over the "
+             f"{len(every)} test sets)")
+    arms = {t: np.stack([margins["more"][t], margins["mean"][t]], axis=1) for t in hh}
+    c5 = row("C5", statistic_contrast(arms, outlier_mean_gap, n_boot=n_boot, seed=seed),
+             "mean |Δr| of outliers (1.5 × IQR per sign), MORE − MultiTask, H&H")
+    return [c1,
+            contrast("C2", "mean", "top", every, f"ECE (mean over the {len(every)} test sets), "
                      "MultiTask − Top (own-source single-source head)"),
             contrast("C3", "more", "mean", every, f"ECE (mean over the {len(every)} test sets), "
                      "MORE − MultiTask"),
             contrast("C4", "more", "top", hh, "H&H ECE, MORE − Top (own-source head)"),
+            c5,
             contrast("C8", "more", "more_k2", hh, f"H&H ECE, MORE at K={k} − at K=2")]

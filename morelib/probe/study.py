@@ -155,7 +155,7 @@ def run_probe_study(store: Any, sources: Sequence[LoadedSource], *, n_seeds: int
         ranks, rank_lambda: simulated data-parallel ranks, for every arm
             (:func:`~morelib.probe.train_probe_heads`); a global batch is ``ranks`` × G·K.
         n_boot, seed: the two-level bootstrap.
-        claims_pairs_per_source: a G of ``pairs_per_source`` at which claims C2, C3, C4 and C8
+        claims_pairs_per_source: a G of ``pairs_per_source`` at which claims C1–C5 and C8
             are scored too (:mod:`morelib.probe.claim_rows`; their margins in
             ``claim_margins``); ``None``: C6 only.
         other_tests_cap: for those claims, the first this many test pairs of each source not
