@@ -159,7 +159,14 @@ class RJSExperiment:
                 gen = self._generator(*self.base_policy())
             sampled = sample_candidates(self.rjs_prompts, c.n_candidates, gen,
                                         c.max_new_tokens, seed=c.seed)
-            del gen  # vLLM: frees its share of the GPU before the RMs and the SFT need it
+            if backend == "vllm":  # drop the engine before the RMs and the SFT need the GPU
+                import gc
+
+                import torch
+
+                del gen
+                gc.collect()
+                torch.cuda.empty_cache()  # how much vLLM hands back depends on its version
             return sampled.frame[list(CANDIDATE_COLUMNS)]
 
         return self.cache.cached_frame("rjs_candidates", key, compute)
