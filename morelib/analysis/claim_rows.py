@@ -33,10 +33,11 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from morelib.analysis.scores import box_outliers, ece_gaps, margins
+from morelib.analysis.scores import ece_gaps, margins
 from morelib.claims import ClaimResult
 from morelib.stats.bootstrap import bootstrap_columns
 from morelib.stats.intervals import percentile_interval
+from morelib.stats.weighted import weighted_outlier_mean
 
 TRACK = "fine-tuned"
 
@@ -76,9 +77,8 @@ def outlier_mean(m: np.ndarray, whis: float = 1.5) -> float:
         >>> outlier_mean(np.array([1.0, 1.1, 0.9, 1.0, 9.0, -1.0, -1.1, -0.9, -1.0, -7.0]))
         8.0
     """
-    parts = [m[m > 0], m[m < 0]]
-    flagged = np.concatenate([np.abs(p[box_outliers(p, whis)]) for p in parts])
-    return float(flagged.mean()) if len(flagged) else float("nan")
+    m = np.asarray(m, dtype=np.float64)
+    return float(weighted_outlier_mean(m, np.ones((1, len(m)), dtype=np.int64), whis)[0])
 
 
 def outlier_gap(scores: pd.DataFrame, tests: Sequence[str], a: str = "more",

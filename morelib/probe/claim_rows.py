@@ -50,10 +50,10 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import torch
 
-from morelib.analysis.claim_rows import outlier_mean
 from morelib.claims import ClaimResult
 from morelib.probe.contrasts import hh_contrast, statistic_contrast
 from morelib.probe.heads import train_probe_heads
+from morelib.stats.weighted import weighted_outlier_mean
 
 
 def claim_heads(base: Any, zc: torch.Tensor, zr: torch.Tensor, src: torch.Tensor,
@@ -81,23 +81,26 @@ def claim_heads(base: Any, zc: torch.Tensor, zr: torch.Tensor, src: torch.Tensor
             "more_k2": {t: run.margins(*test_z[t]).numpy() for t in hh_tests}}
 
 
-def own_minus_other_accuracy(x: np.ndarray) -> float:
+def own_minus_other_accuracy(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     """C1's statistic on one test set: head 0's accuracy (the own-source head; a tie counts
-    half) minus the mean accuracy of the other heads, from margins [H, n].
+    half) minus the mean accuracy of the other heads, from margins [H, n], per weighting of the
+    pairs w [R, n] (:func:`~morelib.probe.contrasts.statistic_contrast`).
 
     Example:
-        >>> own_minus_other_accuracy(np.array([[1.0, 1.0, -1.0, 0.0], [-1.0, 1.0, -1.0, -1.0]]))
-        0.375
+        >>> x = np.array([[1.0, 1.0, -1.0, 0.0], [-1.0, 1.0, -1.0, -1.0]])
+        >>> own_minus_other_accuracy(x, np.array([[1, 1, 1, 1], [0, 2, 1, 1]])).tolist()
+        [0.375, 0.125]
     """
     credit = (x > 0) + 0.5 * (x == 0)
-    acc = credit.mean(axis=-1)
-    return float(acc[0] - acc[1:].mean())
+    acc = (w @ credit.T) / w.sum(axis=1, keepdims=True)  # [R, H]
+    return acc[:, 0] - acc[:, 1:].mean(axis=1)
 
 
-def outlier_mean_gap(x: np.ndarray) -> float:
+def outlier_mean_gap(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     """C5's statistic on one test set: mean outlier |Δr| of head 0 minus head 1 (margins
-    [2, n]; :func:`morelib.analysis.claim_rows.outlier_mean`, NaN when one has none)."""
-    return outlier_mean(x[0]) - outlier_mean(x[1])
+    [2, n]) per weighting of the pairs w [R, n]
+    (:func:`morelib.stats.weighted.weighted_outlier_mean`, NaN where one has none)."""
+    return weighted_outlier_mean(x[0], w) - weighted_outlier_mean(x[1], w)
 
 
 def claim_rows(margins: Mapping[str, Mapping[str, np.ndarray]], hh_tests: Sequence[str], *,

@@ -37,6 +37,7 @@ from morelib.calibration.seed_bootstrap import (
     combine_seed_replicates,
     seed_pair_ece_table,
 )
+from morelib.stats.weighted import resample_counts
 
 
 def hh_contrast(margins_a: Mapping[str, np.ndarray], margins_b: Mapping[str, np.ndarray], *,
@@ -69,23 +70,28 @@ def seed_interval(per_seed: np.ndarray, *, n_boot: int = 2000, seed: int = 0, ci
     return res.estimate, res.low, res.high
 
 
-def statistic_contrast(margins: Mapping[str, np.ndarray], statistic: Callable[[np.ndarray], float],
-                      *, n_boot: int = 2000, seed: int = 0, ci: float = 0.95
-                      ) -> SeedPairBootstrapResult:
+def statistic_contrast(margins: Mapping[str, np.ndarray],
+                       statistic: Callable[[np.ndarray, np.ndarray], np.ndarray], *,
+                       n_boot: int = 2000, seed: int = 0, ci: float = 0.95
+                       ) -> SeedPairBootstrapResult:
     """Two-level (crossed) interval of the mean over test sets of a per-seed ``statistic``.
 
     ``margins[t]``: [S, H, N_t] margins of seed s's head h on test set t's N_t pairs (every head
-    and seed on the same pairs); ``statistic`` maps one seed's [H, n] margins on (resampled)
-    pairs to a number, e.g. head 0's accuracy minus head 1's. Test set i's pairs are resampled
-    with seed ``seed + 17·i`` (one resample per replicate, shared by seeds and heads), the seeds
-    with ``seed + 1``, as in :func:`hh_contrast`. NaN statistics (say, no outliers in a
+    and seed on the same pairs). ``statistic(x, w)`` maps one seed's margins x [H, N] and R
+    weightings of its pairs w [R, N] (a bootstrap resample as the multiplicity of each pair,
+    :func:`morelib.stats.weighted.resample_counts`; all ones for the estimate) to R values, e.g.
+    head 0's accuracy minus head 1's. Test set i's pairs are resampled with seed ``seed + 17·i``
+    (one resample per replicate, shared by seeds and heads: the same draws as
+    :func:`hh_contrast`'s), the seeds with ``seed + 1``. NaN statistics (say, no outliers in a
     resample) are left out of the mean over test sets.
 
     Example (head 0 right on 80 % of the pairs, head 1 on 50 %; 3 seeds × 200 pairs):
         >>> rng = np.random.default_rng(0)
         >>> m = {"t": np.stack([np.stack([np.where(rng.random(200) < p, 1.0, -1.0)
         ...                               for p in (0.8, 0.5)]) for _ in range(3)])}
-        >>> gap = lambda x: float((x[0] > 0).mean() - (x[1] > 0).mean())
+        >>> def gap(x, w):
+        ...     acc = w @ (x > 0).T / w.sum(axis=1, keepdims=True)
+        ...     return acc[:, 0] - acc[:, 1]
         >>> res = statistic_contrast(m, gap, n_boot=300)
         >>> bool(0.2 < res.estimate < 0.4 and res.low < res.estimate < res.high), res.n_pairs
         (True, 200)
@@ -96,10 +102,10 @@ def statistic_contrast(margins: Mapping[str, np.ndarray], statistic: Callable[[n
         x = np.asarray(margins[t], dtype=float)
         if x.ndim != 3:
             raise ValueError(f"margins[{t!r}] must be [seeds, heads, pairs], got {x.shape}")
-        rng = np.random.default_rng(seed + 17 * i)
-        idx = rng.integers(0, x.shape[2], size=(int(n_boot), x.shape[2]))
-        per_seed.append([statistic(x[s]) for s in range(x.shape[0])])
-        tables.append([[statistic(x[s][:, row]) for row in idx] for s in range(x.shape[0])])
+        counts = resample_counts(x.shape[2], n_boot, seed + 17 * i)
+        ones = np.ones((1, x.shape[2]), dtype=counts.dtype)
+        per_seed.append([float(statistic(x[s], ones)[0]) for s in range(x.shape[0])])
+        tables.append([statistic(x[s], counts) for s in range(x.shape[0])])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a column NaN in every test set stays NaN
         seed_values = np.nanmean(np.array(per_seed, dtype=float), axis=0)

@@ -9,6 +9,9 @@
 * :mod:`~morelib.stats.paired`: :func:`paired_p_value` (two-sided p-value of bootstrap
   differences by percentile-interval inversion) and :func:`paired_summary` (difference,
   interval and p-value of paired replicates);
+* :mod:`~morelib.stats.weighted`: statistics of weighted samples (a bootstrap resample as the
+  multiplicity of each value): :func:`~morelib.stats.weighted.resample_counts`, quantiles and
+  Tables 4–6's outlier mean, for many resamples at once;
 * :mod:`~morelib.stats.finding`: :class:`Finding`, a generated sentence that carries its claim,
   estimate, interval and verdict.
 
