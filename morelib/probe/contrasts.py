@@ -81,8 +81,8 @@ def statistic_contrast(margins: Mapping[str, np.ndarray],
     weightings of its pairs w [R, N] (a bootstrap resample as the multiplicity of each pair,
     :func:`morelib.stats.weighted.resample_counts`; all ones for the estimate) to R values, e.g.
     head 0's accuracy minus head 1's. Test set i's pairs are resampled with seed ``seed + 17·i``
-    (one resample per replicate, shared by seeds and heads: the same draws as
-    :func:`hh_contrast`'s), the seeds with ``seed + 1``. NaN statistics (say, no outliers in a
+    (one resample per replicate, shared by seeds and heads), the seeds with ``seed + 1`` as in
+    :func:`hh_contrast` (whose pair resamples are drawn differently, inside the ECE bootstrap). NaN statistics (say, no outliers in a
     resample) are left out of the mean over test sets.
 
     Example (head 0 right on 80 % of the pairs, head 1 on 50 %; 3 seeds × 200 pairs):

@@ -64,11 +64,12 @@ class OptimiserConfig:
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
-    def trainer_arguments(self, output_dir: str, per_device_batch_size: int,
-                          **overrides: Any) -> Any:
+    def trainer_arguments(self, output_dir: str, per_device_batch_size: int, *,
+                          cpu: bool = False, **overrides: Any) -> Any:
         """The ``TrainingArguments`` of these settings: AdamW (:data:`ADAM`), no checkpoints,
         evaluation or reports unless ``overrides`` (any ``TrainingArguments`` field) say so.
-        bf16 without a GPU (a CPU run of a bf16 profile) is CPU autocast (``use_cpu``)."""
+        ``use_cpu`` is set for ``cpu`` (the caller needs the CPU, e.g. DDP over CPU processes)
+        and for bf16 without a GPU (a CPU run of a bf16 profile: CPU autocast)."""
         from transformers import TrainingArguments
 
         from morelib.devices import accelerator_available
@@ -85,5 +86,5 @@ class OptimiserConfig:
             activation_checkpointing_kwargs={"use_reentrant": False},
             save_strategy="no", eval_strategy="no", report_to=[], remove_unused_columns=False,
             dataloader_pin_memory=torch.cuda.is_available(), disable_tqdm=True,
-            use_cpu=self.bf16 and not accelerator_available())
+            use_cpu=cpu or (self.bf16 and not accelerator_available()))
         return TrainingArguments(**{**arguments, **overrides})

@@ -102,8 +102,7 @@ def training_arguments(config: RMTrainingConfig, output_dir: str) -> TrainingArg
         report_to=list(config.report_to),
         dataloader_num_workers=config.dataloader_num_workers,
         disable_tqdm=not config.progress,
-        # bf16 without a GPU needs use_cpu (CPU autocast), and so does DDP on CPUs (gloo)
-        use_cpu=cpu_data_parallel() or (config.bf16 and not accelerator_available()),
+        cpu=cpu_data_parallel(),  # DDP over CPU processes (gloo)
         # every trainable weight of an RM gets a gradient each step (LoRA and frozen layers
         # included): skip DDP's per-step search for unused ones (and its clash with checkpointing)
         ddp_find_unused_parameters=False,
