@@ -39,6 +39,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 from morelib.io import atomic_write_json, atomic_write_text
@@ -282,60 +283,89 @@ def contents(parts: Sequence[str]) -> list[str]:
     return out
 
 
-def claims_scorecard_section(profile_dir: str | os.PathLike[str]) -> list[str]:
-    """``## Claims scorecard``: one row per claim C1–C8, a column per track (verdict, estimate
-    and 95 % interval, seeds × pairs), the paper's numbers beside them; from the notebooks'
-    ``claims.csv`` files (:func:`morelib.claims.scorecard`)."""
-    from morelib.claims import CLAIMS, TRACKS, scorecard
-
-    card = scorecard(profile_dir)
-    lines = ["## Claims scorecard", "",
-             "Each claim of the paper (§11 of its specification) on each track this profile can "
-             "run, decided by its 95 % interval against the claim's direction, never by the point "
-             "estimate: **reproduced**, **not reproduced**, **inconclusive** or *not run*. "
-             "The *paper* column quotes the published numbers.", "",
-             "| claim | metric | " + " | ".join(TRACKS) + " | paper |",
-             "|---|---|" + "---|" * len(TRACKS) + "---|"]
-    for claim_id, claim in CLAIMS.items():
-        cells = []
-        for track in TRACKS:
-            rows = card[(card.claim == claim_id) & (card.track == track)]
-            labelled = len(rows) > 1  # several rows (per G, judge, model): say which is which
-            cells.append("<br>".join(_claim_cell(r, labelled) for r in rows.itertuples())
-                         or "*not run*")
-        row = [f"{claim_id}: {claim.statement}", claim.metric, *cells, claim.paper]
-        lines.append("| " + " | ".join(_cell(cell, ".4g") for cell in row) + " |")
-    return lines + [""]
+SCORECARD_RULES = (
+    "Each claim of the paper (§11 of its specification) on each track this profile can run. "
+    "A verdict comes from the 95 % interval and the columns beside it, never from the point "
+    "estimate, in this order: *not run* (no interval); **not testable** when the row rests on "
+    "one training seed (a demonstration) or the RMs it compares are not above chance (their "
+    "held-out accuracy interval reaches 0.5); **reproduced** when the interval lies wholly on "
+    "the side the claim predicts; **not reproduced** when it lies wholly on the other side or "
+    "rules out the paper's smallest effect (the smallest effect the paper reports for that "
+    "claim across Pythia-1.4B, Pythia-2.8B and LLaMa2-7B; C1, C5 and C8 have none); "
+    "**inconclusive** otherwise. *RM accuracy* is the held-out accuracy of the compared RMs "
+    "(the weaker one), *λ spread* MORE's mean / max over seeds and steps of max_i |λ_i − 1/K| "
+    "(0 = uniform weighting; at K = 2 MORE's λ is ½, ½ by construction), *± * the interval's "
+    "half-width, to read beside the paper's effect.")
 
 
-def row_label(metric: str) -> str:
-    """What tells one row of a claim from its others: the metric's last parenthesis, or what
-    follows its last ``judge:``.
+def verdict_sentences(card: pd.DataFrame) -> list[str]:
+    """One plain-words bullet per claim: on which tracks it holds, is ruled out, is
+    inconclusive or cannot be tested here (with the reason), each naming the scorecard rows
+    (claim and track) it rests on.
 
     Example:
-        >>> row_label("H&H ECE, MORE − MultiTask (4 pair(s) per source per batch)")
-        '4 pair(s) per source per batch'
-        >>> row_label("win rate (ties ½) of MORE-RJS vs MultiTask-RJS, judge: gold RM")
-        'judge: gold RM'
+        >>> from morelib.claims import ClaimResult, claims_frame
+        >>> card = claims_frame([ClaimResult.from_interval(
+        ...     claim="C6", track="simulator probe", metric="m", estimate=0.0, ci_low=-0.002,
+        ...     ci_high=0.003, n_seeds=20, n_pairs=4000, rm_accuracy=(0.7, 0.68, 0.72)),
+        ...     ClaimResult.not_run("C6", "fine-tuned")])
+        >>> print(verdict_sentences(card)[0])
+        - **C6** (MORE's mean H&H ECE is about half of MultiTask's): **not reproduced** on the simulator probe (ruled out down to the paper's smallest effect, -0.0067).
     """
-    if "judge:" in metric:
-        return "judge:" + metric.rsplit("judge:", 1)[1]
-    if metric.endswith(")") and "(" in metric:
-        depth, i = 0, len(metric) - 1
-        for i in range(len(metric) - 1, -1, -1):
-            depth += {")": 1, "(": -1}.get(metric[i], 0)
-            if depth == 0:
-                break
-        return metric[i + 1:-1]
-    return metric
+    from morelib.claims import CLAIMS
+
+    out = []
+    for claim_id, claim in CLAIMS.items():
+        rows = card[(card.claim == claim_id) & (card.verdict != "not run")]
+        if rows.empty:
+            continue
+        parts = []
+        for v in ("reproduced", "not reproduced", "inconclusive", "not testable"):
+            here = rows[rows.verdict == v]
+            if here.empty:
+                continue
+            tracks = list(dict.fromkeys(here.track))
+            text = f"**{v}** on the {' and the '.join(tracks)}"
+            if v == "not reproduced" and here.reason.str.contains("smallest effect").any():
+                text += f" (ruled out down to the paper's smallest effect, {claim.paper_effect:+.4f})"
+            if v == "not testable":
+                why = sorted({r.split(":")[0] for r in here.reason})
+                text += f" ({'; '.join(why)})"
+            parts.append(text)
+        out.append(f"- **{claim_id}** ({claim.statement}): " + "; ".join(parts) + ".")
+    return out
 
 
-def _claim_cell(row: Any, labelled: bool = False) -> str:
-    if row.verdict == "not run":
-        return "*not run*"
-    label = f"*{row_label(row.metric)}*: " if labelled else ""
-    return (f"{label}**{row.verdict}** {row.estimate:+.4f} [{row.ci_low:+.4f}, "
-            f"{row.ci_high:+.4f}] ({int(row.n_seeds)} seeds × {int(row.n_pairs)} pairs)")
+def claims_scorecard_section(profile_dir: str | os.PathLike[str]) -> list[str]:
+    """``## Claims scorecard``: the rules, one row per claim, track and measured metric (verdict,
+    estimate with its 95 % interval and half-width, the paper's smallest effect, the compared
+    RMs' accuracy, MORE's λ spread, seeds × pairs and the reason), from the notebooks'
+    ``claims.csv`` files (:func:`morelib.claims.scorecard`); the paper's numbers per claim
+    below it."""
+    from morelib.claims import CLAIMS, scorecard
+
+    card = scorecard(profile_dir)
+    lines = ["## Claims scorecard", "", SCORECARD_RULES, "",
+             "| claim | track | metric | verdict | estimate [95 % CI] | ± | paper effect | "
+             "RM accuracy [95 % CI] | λ spread mean / max | seeds × pairs | why |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in card.itertuples():
+        if r.verdict == "not run":
+            lines.append(f"| {r.claim} | {r.track} | | *not run* | | | | | | | |")
+            continue
+        acc = (with_ci(r.rm_accuracy, r.rm_accuracy_low, r.rm_accuracy_high, 3)
+               if np.isfinite(r.rm_accuracy) else "")
+        spread = (f"{r.lambda_spread:.3f} / {r.lambda_spread_max:.3f}"
+                  if np.isfinite(r.lambda_spread) else "")
+        effect = f"{r.paper_effect:+.4f}" if np.isfinite(r.paper_effect) else "none"
+        cells = [r.claim, r.track, r.metric, f"**{r.verdict}**",
+                 f"{r.estimate:+.4f} [{r.ci_low:+.4f}, {r.ci_high:+.4f}]",
+                 f"{(r.ci_high - r.ci_low) / 2:.4f}", effect, acc, spread,
+                 f"{int(r.n_seeds)} × {int(r.n_pairs)}", r.reason]
+        lines.append("| " + " | ".join(str(c).replace("|", "/") for c in cells) + " |")
+    lines += ["", "The paper's numbers (**paper**, arXiv 2312.07401 v5) per claim:", ""]
+    lines += [f"- {cid}: {c.statement}: {c.paper}" for cid, c in CLAIMS.items()]
+    return lines + [""]
 
 
 def assemble_report(profile: str, profile_dir: str | os.PathLike[str], stems: Sequence[str],
@@ -390,9 +420,16 @@ def assemble_report(profile: str, profile_dir: str | os.PathLike[str], stems: Se
             body += [text, ""]
         else:
             body += [f"## {stem}", "", *stamp, f"`{stem}`: no report section was written.", ""]
+    from morelib.claims import scorecard
+
     claims = claims_scorecard_section(profile_dir)
-    lines += ["## Contents", "", *contents([*claims, *body, "## Parameters"]), "",
-              *claims, *body]
+    plain = ["## Verdicts in plain words", "",
+             "Which of the paper's claims hold at this profile's scale (see *Parameters* for the "
+             "models), which are ruled out, and which this run cannot test; each line rests on "
+             "the scorecard's rows of that claim and track.", "",
+             *verdict_sentences(scorecard(profile_dir)), ""]
+    lines += [*plain, "## Contents", "", *contents([*plain, *claims, *body, "## Parameters"]),
+              "", *claims, *body]
     lines += ["## Parameters", ""]
     for name, values in (training or {}).items():
         lines.append(f"- training section `{name}` (every notebook that trains reads it):")

@@ -77,13 +77,13 @@ def test_contrasts_share_one_bootstrap_so_replicates_add_up(ablated) -> None:
 
 def test_lambda_dispersion_interval_resamples_seeds(ablated) -> None:
     table, studies = ablated
-    tilts = studies["ranks:2-per-rank"].tilts[(2, "more")]
-    est, low, high = seed_interval(tilts, n_boot=300)
-    assert est == pytest.approx(tilts.mean())
-    assert tilts.min() <= low <= est <= high <= tilts.max()
+    spreads = studies["ranks:2-per-rank"].spreads[(2, "more")]
+    est, low, high = seed_interval(spreads, n_boot=300)
+    assert est == pytest.approx(spreads.mean())
+    assert spreads.min() <= low <= est <= high <= spreads.max()
     row = table[table.setting == "ranks:2-per-rank"].iloc[0]
-    assert (row.lambda_tilt, row.lambda_tilt_low, row.lambda_tilt_high) == (est, low, high)
-    assert np.all(studies["batching:stratified-uniform"].tilts[(2, "stratified-uniform")] == 0)
+    assert (row.lambda_spread, row.lambda_spread_low, row.lambda_spread_high) == (est, low, high)
+    assert np.all(studies["batching:stratified-uniform"].spreads[(2, "stratified-uniform")] == 0)
 
 
 def frame(rows):
@@ -93,15 +93,15 @@ def frame(rows):
 def test_factor_sentence_follows_the_intervals_not_the_estimates() -> None:
     paper = (PAPER_LABEL, "MORE − MultiTask", -0.009, -0.012, 0.001)  # large but inconclusive
     moved = ("alpha:0.1", "MORE − MORE (paper)", 0.0001, 0.00005, 0.0002)  # tiny but excluding 0
-    text = factor_sentence(frame([paper, moved]), "real probe")
+    text = factor_sentence(frame([paper, moved]), "real HH probe")
     assert "not distinguishable from 0" in text and "no effect of MORE" in text
     assert "alpha:0.1 instead of the paper" in text
     effect = (PAPER_LABEL, "MORE − MultiTask", -0.004, -0.007, -0.001)
     opposite = ("batching:stratified-uniform", "MORE − stratified-uniform", 0.002, 0.001, 0.003)
-    text = factor_sentence(frame([effect, opposite]), "real probe")
+    text = factor_sentence(frame([effect, opposite]), "real HH probe")
     assert "below 0" in text and "none is identified" in text
     per_rank = ("ranks:2-per-rank", "MORE − MORE (ranks:2-synchronised)", -0.003, -0.005, -0.001)
-    text = factor_sentence(frame([effect, opposite, per_rank]), "real probe")
+    text = factor_sentence(frame([effect, opposite, per_rank]), "real HH probe")
     assert "carried by per-rank instead of synchronised λ (2 ranks)" in text
     assert "weighting" not in text
-    assert "not run" in factor_sentence(frame([moved]), "real probe")
+    assert "not run" in factor_sentence(frame([moved]), "real HH probe")

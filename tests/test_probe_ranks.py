@@ -81,8 +81,8 @@ def test_stratified_uniform_uses_mores_batches_with_lambda_one_over_k() -> None:
     mixed = train_probe_heads(config("uniform"), zc, zr, src, seeds=[0, 3])
     assert torch.equal(more.train_index, flat.train_index)
     assert torch.equal(flat.lambdas, torch.full_like(flat.lambdas, 1 / 3))
-    assert torch.equal(flat.lambda_tilt(), torch.zeros(2))
-    assert bool((more.lambda_tilt() > 0).all())
+    assert torch.equal(flat.lambda_spread(), torch.zeros(2))
+    assert bool((more.lambda_spread() > 0).all())
     # stratified batches hold 2 pairs of every source; a uniform mix does not
     assert torch.equal(flat.counts, torch.full_like(flat.counts, 2.0))
     assert not torch.equal(mixed.counts, torch.full_like(mixed.counts, 2.0))

@@ -98,7 +98,7 @@ def test_study_runs_on_real_pairs_with_a_tiny_backbone(tmp_path) -> None:
     store = FeatureStore("tiny-llama", max_length=48, directory=tmp_path)
     study = run_probe_study(store, sources, n_seeds=3, pairs_per_source=(1, 2), n_boot=100)
     assert [r.n_seeds for r in study.rows] == [3, 3]
-    assert all(r.track == "real probe" and r.claim == "C6" for r in study.rows)
+    assert all(r.track == "real HH probe" and r.claim == "C6" for r in study.rows)
     assert set(study.sizes) == {s.name for s in sources}
     assert np.isfinite(study.summary[["estimate", "ci_low", "ci_high"]].to_numpy()).all()
 

@@ -1,4 +1,4 @@
-"""Last-token pooling and position ids, both read from the attention mask.
+"""Last-token and mean pooling and position ids, all read from the attention mask.
 
 The pooled position is the last position whose mask is 1, whatever the padding side: no token id
 is compared with the pad id (the authors counted ``ids != pad_id``, which broke on Pythia; D4).
@@ -55,3 +55,20 @@ def pool_last(hidden_states: torch.Tensor, attention_mask: torch.Tensor) -> torc
     """
     index = last_token_index(attention_mask).to(hidden_states.device)
     return hidden_states[torch.arange(hidden_states.shape[0], device=hidden_states.device), index]
+
+
+def pool_mean(hidden_states: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    """Mean of the hidden states ``[N, L, h]`` over each row's real tokens → ``[N, h]`` (the
+    pooling sentence-transformers encoders such as MiniLM were trained with).
+
+    Example:
+        >>> hidden = torch.arange(6.0).view(1, 3, 2)
+        >>> pool_mean(hidden, torch.tensor([[0, 1, 1]])).tolist()
+        [[3.0, 4.0]]
+    """
+    mask = attention_mask.to(hidden_states.dtype).unsqueeze(-1)
+    return (hidden_states * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+
+
+#: How a frozen backbone's hidden states become one feature per text.
+POOLINGS = {"last": pool_last, "mean": pool_mean}

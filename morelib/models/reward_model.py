@@ -121,13 +121,19 @@ class RewardModel(nn.Module):
         """Rewards of ``N`` sequences (``input_ids``/``attention_mask``: ``[N, L]``)."""
         if self.prefix_runner is not None and not kwargs:
             return self.prefix_runner(self, input_ids, attention_mask)
+        return self.score_hidden(self.hidden_states(input_ids, attention_mask, **kwargs),
+                                 attention_mask)
+
+    def hidden_states(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                      **kwargs: Any) -> torch.Tensor:
+        """The backbone's final hidden states ``[N, L, h]`` (position ids from the mask)."""
         accepted = _forward_parameters(unwrap_backbone(self.backbone))
         if "position_ids" in accepted and "position_ids" not in kwargs:
             kwargs["position_ids"] = position_ids_from_mask(attention_mask)
         if "use_cache" in accepted:
             kwargs.setdefault("use_cache", False)
         output = self.backbone(input_ids=input_ids, attention_mask=attention_mask, **kwargs)
-        return self.score_hidden(output.last_hidden_state, attention_mask)
+        return output.last_hidden_state
 
     def score_hidden(self, last_hidden_state: torch.Tensor,
                      attention_mask: torch.Tensor) -> RewardOutput:

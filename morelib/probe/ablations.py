@@ -116,15 +116,15 @@ def _row(track: str, setting: str, contrast: str, res: Any, study: ProbeStudy) -
     return {"track": track, "setting": PAPER_LABEL if setting == PAPER else setting,
             "contrast": contrast, "estimate": res["estimate"], "ci_low": res["ci_low"],
             "ci_high": res["ci_high"], "p_value": res["p_value"],
-            "lambda_tilt": summary.lambda_tilt, "lambda_tilt_low": summary.lambda_tilt_low,
-            "lambda_tilt_high": summary.lambda_tilt_high, "ece_more": summary.ece_more,
+            "lambda_spread": summary.lambda_spread, "lambda_spread_low": summary.lambda_spread_low,
+            "lambda_spread_high": summary.lambda_spread_high, "ece_more": summary.ece_more,
             "ece_multitask": summary.ece_multitask}
 
 
 def run_ablations(store: Any, sources: Sequence[Any], settings: Sequence[str], *,
                   pairs_per_source: int, n_seeds: int, track: str, test_fraction: float = 0.2,
                   n_boot: int = 2000, seed: int = 0, config: Any = None,
-                  max_train_per_source: int | None = None, hh_tests: Sequence[str] = HH
+                  max_train_per_source: int | None = None, focus_tests: Sequence[str] = HH
                   ) -> tuple[pd.DataFrame, dict[str, ProbeStudy]]:
     """(long table, {setting: study}) for the paper's setting, ``settings`` and the references
     they need, all at ``pairs_per_source`` G, on one track (see the module docstring).
@@ -143,7 +143,7 @@ def run_ablations(store: Any, sources: Sequence[Any], settings: Sequence[str], *
         store, sources, n_seeds=n_seeds, pairs_per_source=[g], test_fraction=test_fraction,
         n_boot=n_boot, track=track, seed=seed, arms=a.arms, ranks=a.ranks,
         rank_lambda=a.rank_lambda, max_train_per_source=max_train_per_source,
-        hh_tests=hh_tests, config=dataclasses.replace(base, **a.overrides))
+        focus_tests=focus_tests, config=dataclasses.replace(base, **a.overrides))
         for name, a in todo.items()}
     rows = []
     for name, a in todo.items():

@@ -1,4 +1,4 @@
-"""Frozen-backbone features, computed once per text with the RM's own pooling, cached on disk.
+"""Frozen-backbone features, computed once per text, cached on disk.
 
 A head-only RM (``RMTrainingConfig(freeze_backbone=True)``) sees, for the text
 ``prompt + response``, the feature ``RewardModel(...).forward(...).features``: the backbone's
@@ -7,7 +7,14 @@ final hidden state at the last real token, with the tokenisation of
 never change while the head trains, so :class:`FeatureStore` computes them once per text (eval
 mode, dropout off) and every probe RM, seed and weighting reuses them.
 
-**Keys and checks.** One file per (model name, ``max_length``, format) holds the text hashes
+``pooling="mean"`` averages the final hidden states over the real tokens instead (what
+sentence-transformers encoders such as MiniLM were trained for: their last token is ``[SEP]``,
+whose state carries little of the response); ``precision="bf16"`` runs the backbone under
+bfloat16 autocast (``tests/test_probe_features.py`` checks its parity with float32: cosine
+≥ 0.999 per text).
+
+**Keys and checks.** One file per (model name, ``max_length``, pooling, precision, format) holds
+the text hashes
 (SHA-256 of the text) and a float32 [N, h] matrix, with a digest over both. Loading checks the
 header and the digest (a truncated or edited file raises :class:`FeatureCacheError`), and
 ``verify`` re-computes that many cached texts of each request with the model and compares them
@@ -37,8 +44,9 @@ import torch
 
 from morelib.io import atomic_write_bytes
 
-#: Bump when what a feature means changes (pooling, tokenisation): old files never load.
-FEATURE_FORMAT = 1
+#: Bump when what a feature means changes (tokenisation): old files never load.
+FEATURE_FORMAT = 2
+PRECISIONS = ("fp32", "bf16")
 
 
 class FeatureCacheError(RuntimeError):
@@ -73,12 +81,24 @@ class FeatureStore:
         directory: where the cache file lives (``None``: memory only).
         batch_size: texts per forward pass (length-sorted).
         verify: cached texts of each :meth:`features` call re-computed and compared.
+        pooling: ``"last"`` (the RM's own) or ``"mean"`` (:data:`morelib.models.pooling.POOLINGS`).
+        precision: ``"fp32"`` or ``"bf16"`` (autocast; features stored as float32).
     """
 
     def __init__(self, model: Any, max_length: int = 512, directory: str | os.PathLike | None
                  = None, *, tokenizer: Any = None, name: str | None = None,
-                 batch_size: int = 32, verify: int = 1, tolerance: float = 1e-4):
+                 batch_size: int = 32, verify: int = 1, tolerance: float = 1e-4,
+                 pooling: str = "last", precision: str = "fp32"):
         from morelib.models import RewardModel, load_tokenizer
+        from morelib.models.pooling import POOLINGS
+
+        if pooling not in POOLINGS:
+            raise ValueError(f"pooling {pooling!r}: not one of {sorted(POOLINGS)}")
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision {precision!r}: not one of {PRECISIONS}")
+        self.pooling, self.precision = pooling, precision
+        if precision == "bf16":  # autocast's rounding, re-computed for verification
+            tolerance = max(tolerance, 5e-2)
 
         if isinstance(model, str):
             self.name = model
@@ -102,7 +122,8 @@ class FeatureStore:
     # ---- the file ----------------------------------------------------------------------------
     @property
     def header(self) -> dict[str, Any]:
-        return {"model": self.name, "max_length": self.max_length, "format": FEATURE_FORMAT}
+        return {"model": self.name, "max_length": self.max_length, "format": FEATURE_FORMAT,
+                "pooling": self.pooling, "precision": self.precision}
 
     @property
     def path(self) -> Path:
@@ -152,7 +173,9 @@ class FeatureStore:
     def compute(self, texts: Sequence[str]) -> torch.Tensor:
         """Features [N, h] of ``texts`` with the model (no cache), float32, in eval mode."""
         from morelib.models import encode_texts
+        from morelib.models.pooling import POOLINGS
 
+        pool = POOLINGS[self.pooling]
         model, tokenizer = self._backbone()
         was_training = model.training
         model.eval()
@@ -163,7 +186,11 @@ class FeatureStore:
                 chunk = order[start:start + self.batch_size]
                 batch = encode_texts(tokenizer, [texts[i] for i in chunk], self.max_length)
                 device = next(model.parameters()).device
-                feats = model(**{k: v.to(device) for k, v in batch.items()}).features
+                mask = batch["attention_mask"].to(device)
+                with torch.autocast(device.type, dtype=torch.bfloat16,
+                                    enabled=self.precision == "bf16"):
+                    hidden = model.hidden_states(batch["input_ids"].to(device), mask)
+                feats = pool(hidden.float(), mask)
                 for j, i in enumerate(chunk):
                     out[i] = feats[j].float().cpu()
         finally:

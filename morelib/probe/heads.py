@@ -87,19 +87,21 @@ class ProbeRun:
     train_index: torch.Tensor
     rank_lambdas: torch.Tensor | None = None
 
-    def lambda_tilt(self) -> torch.Tensor:
-        """Per seed [S], the mean over micro-steps (and simulated ranks) of max_i |λ_i − 1/K|:
-        how far λ moves from uniform (0 for fixed uniform weights).
+    def lambda_spread(self, reduce: str = "mean") -> torch.Tensor:
+        """Per seed [S], the mean (``reduce="max"``: the max) over micro-steps (and simulated
+        ranks) of max_i |λ_i − 1/K|: how far λ moves from uniform (0 for fixed uniform
+        weights, and for MORE at K = 2 with l2 normalisation, where λ = (½, ½) exactly).
 
         Example:
             >>> run = ProbeRun(torch.zeros(1, 2), torch.tensor([[[0.5, 0.5], [0.9, 0.1]]]),
             ...                None, None, None, [0], None)
-            >>> run.lambda_tilt()                      # (0 + 0.4) / 2
-            tensor([0.2000])
+            >>> run.lambda_spread(), run.lambda_spread("max")    # (0 + 0.4) / 2; 0.4
+            (tensor([0.2000]), tensor([0.4000]))
         """
         lam = self.rank_lambdas if self.rank_lambdas is not None else self.lambdas
         K = lam.shape[-1]
-        return (lam - 1.0 / K).abs().amax(-1).reshape(lam.shape[0], -1).mean(-1)
+        per_step = (lam - 1.0 / K).abs().amax(-1).reshape(lam.shape[0], -1)
+        return per_step.amax(-1) if reduce == "max" else per_step.mean(-1)
 
     def margins(self, features_chosen: torch.Tensor, features_rejected: torch.Tensor
                 ) -> torch.Tensor:
@@ -306,3 +308,66 @@ def train_probe_heads(config: Any, features_chosen: torch.Tensor,
         grad = torch.zeros_like(w)
     return ProbeRun(w, lambdas, losses, counts, loss, [int(s) for s in seeds], subset,
                     rank_lambdas)
+
+
+#: The head recipes a study chooses from, as (learning rate, epochs): AdamW on a linear head
+#: converges in a few epochs at 1e-2; 1e-3 for one epoch is the recipe the probe used before
+#: (under-trained heads are under-confident, and their ECE measures the recipe, not the data).
+RECIPES = ((1e-3, 1.0), (1e-2, 1.0), (1e-2, 3.0), (1e-2, 10.0))
+
+
+def validation_loss(run: ProbeRun, features_chosen: torch.Tensor,
+                    features_rejected: torch.Tensor, source_index: torch.Tensor) -> float:
+    """Held-out Bradley–Terry loss of a run's heads: the mean over seeds and sources of each
+    source's mean softplus(−margin) (every source weighs the same, as in training).
+
+    Example:
+        >>> run = ProbeRun(torch.ones(1, 1), None, None, None, None, [0], None)
+        >>> z = torch.tensor([[1.0], [0.0]])
+        >>> round(validation_loss(run, z, torch.zeros(2, 1), torch.tensor([0, 1])), 4)
+        0.5032
+    """
+    loss = torch.nn.functional.softplus(-run.margins(features_chosen, features_rejected))
+    src = source_index.long()
+    return float(torch.stack([loss[:, src == k].mean(1) for k in src.unique()]).mean())
+
+
+def select_recipe(config: Any, features_chosen: torch.Tensor, features_rejected: torch.Tensor,
+                  source_index: torch.Tensor, held_out: torch.Tensor, seeds: Sequence[int], *,
+                  recipes: Sequence[tuple[float, float]] = RECIPES, train_fraction: float = 0.8,
+                  **train_kwargs: Any) -> tuple[Any, dict[tuple[float, float], float]]:
+    """(``config`` with the chosen learning rate and epochs, {recipe: validation loss}).
+
+    Every recipe trains ``seeds`` heads on the pairs not ``held_out`` (a prompt-disjoint
+    validation split of the training pairs, [N] bool) with ``train_fraction`` of the smallest
+    source's remaining pairs per seed; the recipe with the lowest :func:`validation_loss` on
+    the held-out pairs wins (the first on a tie). The same rule for every scheme.
+
+    Example:
+        >>> from morelib.training import RMTrainingConfig
+        >>> g = torch.Generator().manual_seed(0)
+        >>> zc, zr = torch.randn(200, 8, generator=g) + 0.5, torch.randn(200, 8, generator=g)
+        >>> cfg = RMTrainingConfig(model="probe", strategy="mean", n_sources=1,
+        ...                        groups_per_device_batch=8, gradient_accumulation_steps=1)
+        >>> best, losses = select_recipe(cfg, zc, zr, torch.zeros(200, dtype=torch.long),
+        ...                              torch.arange(200) % 5 == 0, seeds=[0, 1])
+        >>> (best.learning_rate, best.num_train_epochs), len(losses)
+        ((0.01, 10.0), 4)
+    """
+    import dataclasses
+
+    fit = ~held_out
+    src = source_index.long()
+    K = int(config.n_sources)
+    n_sub = max(1, int(train_fraction * min(int((src[fit] == k).sum()) for k in range(K))))
+    losses = {}
+    for lr, epochs in recipes:
+        cfg = dataclasses.replace(config, learning_rate=float(lr), num_train_epochs=float(epochs),
+                                  max_steps=-1)
+        run = train_probe_heads(cfg, features_chosen[fit], features_rejected[fit], src[fit],
+                                seeds, subset_per_source=n_sub, **train_kwargs)
+        losses[(float(lr), float(epochs))] = validation_loss(
+            run, features_chosen[held_out], features_rejected[held_out], src[held_out])
+    lr, epochs = min(losses, key=losses.get)
+    return (dataclasses.replace(config, learning_rate=lr, num_train_epochs=epochs, max_steps=-1),
+            losses)
