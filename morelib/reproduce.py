@@ -278,6 +278,8 @@ def store_checked_outputs(notebook: str | Path, executed: str | Path,
                           tag: str = "nbval-check-output") -> int:
     """Copy the outputs of the cells tagged ``tag`` from an executed copy into ``notebook`` and
     clear every other output (what nbval's lax mode compares); return how many were stored.
+    The stored cells get ``"keep_output": true`` (the notebook git filter, nbstripout, then
+    keeps their outputs) and, like every cell, no execution count (the filter drops them).
 
     Run a notebook with its smoke defaults first (``papermill NB out.ipynb``), then
     ``python -m morelib.reproduce store-outputs NB out.ipynb``.
@@ -295,7 +297,7 @@ def store_checked_outputs(notebook: str | Path, executed: str | Path,
         if tag in cell.metadata.get("tags", []):
             done = by_id[cell.get("id")]
             cell.outputs = [o for o in done.outputs if o.get("name") != "stderr"]
-            cell.execution_count = done.execution_count
+            cell.metadata["keep_output"] = True
             stored += 1
     atomic_write_text(notebook, nbformat.writes(source) + "\n")
     return stored
