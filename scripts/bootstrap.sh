@@ -25,24 +25,22 @@ want="$(cat pyproject.toml scripts/bootstrap.sh | sha256sum | cut -c1-16) $EXTRA
 
 # The notebook git filter (.gitattributes: *.ipynb filter=nbstripout diff=ipynb), in this
 # checkout's git config, on every run: a notebook saved from JupyterLab is staged without its
-# outputs, execution counts and volatile metadata; cells with "keep_output": true (those nbval
-# checks) keep their outputs, cell ids are kept, language_info keeps only its name. The
-# command names this venv's python by absolute path, so it works from every worktree. Skipped
-# outside a git checkout or without nbstripout (the notebooks extra).
+# outputs, execution counts and volatile metadata, except the cells nbval checks
+# (morelib.reproduce.strip_notebook, nbstripout underneath). The command names this venv's
+# python by absolute path, so it works from every worktree. Skipped outside a git checkout or
+# without nbstripout (the notebooks extra).
 install_git_filter() {
     if ! git rev-parse --is-inside-work-tree >/dev/null 2>&1 \
             || ! "$VENV/bin/python" -c "import nbstripout" 2>/dev/null; then
         echo "[bootstrap] not a git checkout, or no nbstripout: notebook git filter not installed"
         return 0
     fi
-    local strip
-    strip="\"$(cd "$VENV/bin" && pwd)/python\" -m nbstripout --keep-id"
-    git config filter.nbstripout.clean "$strip"
+    local python
+    python="\"$(cd "$VENV/bin" && pwd)/python\""
+    git config filter.nbstripout.clean "$python -m morelib.reproduce git-filter"
     git config filter.nbstripout.smudge cat
     git config filter.nbstripout.required true
-    git config filter.nbstripout.extrakeys "$(printf 'metadata.language_info.%s ' \
-        codemirror_mode file_extension mimetype nbconvert_exporter pygments_lexer version)"
-    git config diff.ipynb.textconv "$strip -t"
+    git config diff.ipynb.textconv "$python -m nbstripout -t --keep-id"
 }
 
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
