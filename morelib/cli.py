@@ -67,6 +67,8 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     eval_rm.add_argument("--quiet", action="store_true", help="no progress bar")
     eval_rm.add_argument("--limit", type=int, default=None, help="first N pairs of each source")
     eval_rm.add_argument("--csv", default=None, help="also write the tidy table here")
+    eval_rm.add_argument("--keep-card", action="store_true",
+                         help="leave the evaluation section of MODEL's README.md model card")
     add_data_options(eval_rm)
     eval_rm.set_defaults(handler="morelib.eval_cli:main")
 

@@ -1,4 +1,6 @@
-"""``morelib eval-rm MODEL DATA...``: every metric per source and pooled, for a saved RM.
+"""``morelib eval-rm MODEL DATA...``: every metric per source and pooled, for a saved RM; the
+evaluation section of MODEL's model card (``README.md`` written by ``morelib train``) is replaced
+by this one unless ``--keep-card``.
 
 Example:
     $ morelib eval-rm outputs/default/rms/more/model $MORELIB_DATA_DIR/authors-format/helpful.test.json.gz
@@ -28,6 +30,7 @@ def main(args: Any) -> int:
     from morelib.evaluation import evaluate_sources
     from morelib.io import atomic_write_text
     from morelib.models import load_reward_model, load_tokenizer, trained_max_length
+    from morelib.models.saving import CARD_FILE, refresh_model_card
     from morelib.models.tokenize import DEFAULT_MAX_LENGTH
 
     try:
@@ -51,10 +54,13 @@ def main(args: Any) -> int:
           f"{'' if args.max_length else ' (as trained)' if trained else ''}", file=sys.stderr)
     table = evaluate_sources(model, tokenizer, sources, batch_size=args.batch_size,
                              max_length=max_length, columns={"rm": args.model},
-                             progress=not args.quiet)
+                             progress=not args.quiet, intervals=True)
     with pd.option_context("display.width", 160, "display.max_columns", 20,
                            "display.float_format", "{:.4f}".format):
         print(wide_table(table).to_string())
     if args.csv:
         atomic_write_text(args.csv, table.to_csv(index=False))
+    if not args.keep_card and refresh_model_card(args.model, table):
+        print(f"morelib eval-rm: refreshed the evaluation in {args.model}/{CARD_FILE}",
+              file=sys.stderr)
     return 0

@@ -115,12 +115,36 @@ def true_probabilities(pairs: Sequence[PreferencePair], key: str = "p_source") -
     return np.asarray(values, dtype=np.float64)
 
 
+#: The metrics ``intervals=True`` adds (95 %; the ECE noise floor is its mean).
+INTERVAL_METRICS = ("accuracy_low", "accuracy_high", "ece_low", "ece_high", "ece_noise_floor")
+
+
+def uncertainty(margins: np.ndarray) -> dict[str, float]:
+    """95 % intervals of accuracy (Wilson, ties counting half) and ECE (pair bootstrap, 1,000
+    replicates) and the ECE noise floor (:func:`morelib.calibration.ece_noise_floor`), seeded.
+
+    Example:
+        >>> u = uncertainty(np.array([1.0, -0.5, 2.0, 0.3]))
+        >>> list(u) == list(INTERVAL_METRICS), u["accuracy_low"] < 0.75 < u["accuracy_high"]
+        (True, True)
+    """
+    from morelib.calibration import accuracy, bootstrap_ece, ece_noise_floor
+    from morelib.stats.intervals import wilson_interval
+
+    low, high = wilson_interval(accuracy(margins) * margins.size, margins.size)
+    boot = bootstrap_ece(margins, seed=0)
+    return dict(zip(INTERVAL_METRICS, map(float, (low, high, boot.low, boot.high,
+                                                  ece_noise_floor(margins).mean))))
+
+
 def metrics_table(margins: Mapping[str, np.ndarray],
                   p_true: Mapping[str, np.ndarray | None] | None = None,
-                  columns: Mapping[str, Any] | None = None) -> pd.DataFrame:
+                  columns: Mapping[str, Any] | None = None,
+                  intervals: bool = False) -> pd.DataFrame:
     """Tidy ``source, metric, value`` table for margins per source, plus ``pooled`` and ``mean``.
 
-    ``columns`` become constant columns (e.g. ``{"model": "MORE", "seed": 0}``).
+    ``columns`` become constant columns (e.g. ``{"model": "MORE", "seed": 0}``). ``intervals``
+    adds :func:`uncertainty`'s metrics for every non-empty source and ``pooled`` (not ``mean``).
     """
     p_true = dict(p_true or {})
     rows: list[dict[str, Any]] = []
@@ -139,6 +163,12 @@ def metrics_table(margins: Mapping[str, np.ndarray],
             values = [s[metric] for s in per_source.values() if metric in s]
             if metric != "n_pairs" and len(values) == len(per_source):
                 rows.append({"source": "mean", "metric": metric, "value": float(np.mean(values))})
+    if intervals:
+        named = {n: np.asarray(m, dtype=np.float64) for n, m in margins.items()}
+        if len(named) > 1:
+            named["pooled"] = np.concatenate(list(named.values()))
+        rows += [{"source": name, "metric": k, "value": v} for name, m in named.items()
+                 if m.size for k, v in uncertainty(m).items()]
     table = pd.DataFrame(rows, columns=["source", "metric", "value"])
     for key, value in (columns or {}).items():
         table[key] = value
@@ -146,17 +176,19 @@ def metrics_table(margins: Mapping[str, np.ndarray],
 
 
 def evaluate_scorer(scorer: Scorer, sources: Mapping[str, Sequence[PreferencePair]],
-                    columns: Mapping[str, Any] | None = None) -> pd.DataFrame:
+                    columns: Mapping[str, Any] | None = None,
+                    intervals: bool = False) -> pd.DataFrame:
     """Metrics of any scorer (an RM or an ensemble) on each source; see :func:`metrics_table`."""
     margins = {name: scorer(list(pairs)) for name, pairs in sources.items()}
     truth = {name: true_probabilities(list(pairs)) for name, pairs in sources.items()}
-    return metrics_table(margins, truth, columns)
+    return metrics_table(margins, truth, columns, intervals)
 
 
 def evaluate_sources(model: torch.nn.Module, tokenizer: Any,
                      sources: Mapping[str, Sequence[PreferencePair]], batch_size: int = 16,
                      max_length: int = 512, columns: Mapping[str, Any] | None = None,
-                     progress: bool = False) -> pd.DataFrame:
-    """Score every source with one RM and tabulate all metrics (tidy)."""
+                     progress: bool = False, intervals: bool = False) -> pd.DataFrame:
+    """Score every source with one RM and tabulate all metrics (tidy; ``intervals``: see
+    :func:`metrics_table`)."""
     return evaluate_scorer(rm_scorer(model, tokenizer, batch_size, max_length, progress),
-                           sources, columns)
+                           sources, columns, intervals)

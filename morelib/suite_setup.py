@@ -96,13 +96,14 @@ def setup(args: Any) -> int:
         morelib setup --profile paper --notebooks 05   # one process: 05's RJS policies
         morelib reproduce --profile paper     # notebooks load the trained RMs from the cache
 
-    Every model is resolved (gated models without a token fail here) and the plan printed
-    before the first RM trains. ``--dry-run`` exits 1 when GPUs are visible and an estimate
-    does not fit them.
+    Every model and hub dataset is resolved first (:func:`morelib.plan.unreachable`): one
+    line per one this machine cannot get, with its fix, then exit status 2; then the plan is
+    printed before the first RM trains. ``--dry-run`` exits 1 when GPUs are visible and an
+    estimate does not fit them.
     """
     import sys
 
-    from morelib.plan import planned_rms, profile_cache, profile_jobs, train_jobs
+    from morelib.plan import planned_rms, profile_cache, profile_jobs, train_jobs, unreachable
     from morelib.plan_report import (check_plan, format_plan, policy_line, policy_memory,
                                      visible_gpus)
     from morelib.profiles import TRAINING_NOTEBOOKS, ProfileError, load_profile, spec_from_mapping
@@ -121,6 +122,11 @@ def setup(args: Any) -> int:
         spec = spec_from_mapping(profile, f"params/{args.profile}.yaml")
     except (ProfileError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
+        return 2
+    missing = unreachable(spec, stems)
+    for line in missing:
+        print(f"cannot reach {line}", file=sys.stderr)
+    if missing:
         return 2
     jobs = profile_jobs(spec, profile_cache(root, profile), notebooks=stems)
     rms = planned_rms(jobs)

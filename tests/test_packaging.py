@@ -38,3 +38,12 @@ def test_torch_is_a_range_for_users_and_python_versions_agree():
 
 def test_console_script_points_at_the_cli():
     assert _pyproject()["project"]["scripts"]["morelib"] == "morelib.cli:main"
+
+
+def test_jupyterlab_extras():
+    # ipywidgets: tqdm.auto shows bars instead of "IProgress not found"; nbstripout: the git
+    # filter of scripts/bootstrap.sh (tests/test_git_filter.py needs it too)
+    extras = _pyproject()["project"]["optional-dependencies"]
+    names = {e: {re.split(r"[<>=\[]", d)[0] for d in deps} for e, deps in extras.items()}
+    assert {"ipywidgets", "nbstripout", "jupyterlab"} <= names["notebooks"]
+    assert "nbstripout" in names["dev"]

@@ -140,3 +140,37 @@ def test_dry_run_flags_a_policy_sft_too_big_for_one_gpu(project, monkeypatch, ca
     profile["rjs"]["sft"]["lora_r"] = 16  # the paper profiles' setting: ~59 GB
     (project / "params" / "toy.yaml").write_text(yaml.safe_dump(profile))
     assert suite_setup.main(["--profile", "toy", "--dry-run", "--notebooks", "05"]) == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("profile", ["paper", "smoke"])
+def test_offline_dry_run_names_each_unreachable_model_and_dataset_once(tmp_path, profile):
+    """Without the hub (HF_HUB_OFFLINE=1, empty caches, no mirror), ``setup --dry-run`` of the
+    paper profile prints one line with its fix per model and hub repository it cannot get
+    and exits 2 without a traceback; the smoke profile (tiny models, simulator) still plans."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("MORELIB_HUB_DATASETS_DIR", "MORELIB_MODELS")}
+    env.update(HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", HF_HOME=str(tmp_path / "hf"),
+               HF_DATASETS_CACHE=str(tmp_path / "hf-datasets"))
+    done = subprocess.run([sys.executable, "-m", "morelib.cli", "setup", "--profile", profile,
+                           "--dry-run"], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert "Traceback" not in done.stderr, done.stderr[-2000:]
+    lines = [line for line in done.stderr.splitlines() if line.startswith("cannot reach ")]
+    if profile == "smoke":
+        assert (done.returncode, lines) == (0, []), done.stderr[-2000:]
+        return
+    assert done.returncode == 2
+    paper = yaml.safe_load((ROOT / "params" / "paper.yaml").read_text())
+    models = {paper["suite"]["model"], *paper["scaling"]["models"], paper["rjs"]["policy_model"]}
+    repos = {"Anthropic/hh-rlhf", "OpenAssistant/oasst1", "openai/webgpt_comparisons",
+             "openai/summarize_from_feedback"}
+    named = [line.split(": ", 1)[0].removeprefix("cannot reach ") for line in lines]
+    assert sorted(named) == sorted([f"model {m}" for m in models]
+                                   + [f"dataset {r}" for r in repos])
+    assert all("network access" in line for line in lines)
+    assert "HF_TOKEN" in " ".join(lines) and "MORELIB_HUB_DATASETS_DIR" in " ".join(lines)

@@ -204,6 +204,8 @@ def test_store_checked_outputs(tmp_path):
     assert reproduce.store_checked_outputs(src, run) == 1
     cells = nbformat.read(str(src), as_version=4).cells
     assert cells[0].outputs == [] and cells[1].outputs[0].text == "2\n"
+    # the notebook git filter (reproduce.strip_notebook) keeps exactly these outputs
+    assert cells[1].metadata["keep_output"] is True and "keep_output" not in cells[0].metadata
 
 
 def test_smoke_profile_holds_only_training_sections():

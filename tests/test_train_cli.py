@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -174,3 +175,53 @@ def test_sources_of_different_sizes_are_balanced_before_the_model(files, tmp_pat
     assert _train([*files, str(small), "--model", "tiny-llama", "--strategy", "more",
                    "--output-dir", str(tmp_path / "x"), "--pairs-per-source", "none"]) == 2
     assert "need one size" in capsys.readouterr().err and not (tmp_path / "x").exists()
+
+
+def _card_rows(text):
+    """{test set: {metric: value}} parsed back from a card's evaluation table."""
+    from morelib.models.saving import EVAL_BEGIN, EVAL_END
+
+    section = text.split(EVAL_BEGIN)[1].split(EVAL_END)[0]
+    number = r"(-?\d+\.\d+)"
+    rows = {}
+    for line in section.splitlines():
+        m = re.fullmatch(rf"\| (\S+) \| (\d+) \| {number} \[{number}, {number}\] "
+                         rf"\| {number} \[{number}, {number}\] \| {number} \|", line)
+        if m:
+            keys = ("n_pairs", "accuracy", "accuracy_low", "accuracy_high", "ece", "ece_low",
+                    "ece_high", "ece_noise_floor")
+            rows[m.group(1)] = dict(zip(keys, map(float, m.groups()[1:])))
+    return rows
+
+
+def test_model_card_front_matter_lambda_and_evaluation_and_eval_rm_refresh(files, tmp_path,
+                                                                           capsys):
+    from huggingface_hub import ModelCard
+
+    out = tmp_path / "more"
+    assert _train([*files, "--model", "tiny-llama", "--strategy", "more", "--output-dir",
+                   str(out), "--max-steps", "2", "--max-length", "64", "--alpha", "0.9",
+                   "--eval", *files]) == 0
+    card = ModelCard.load(out / "model" / "README.md")
+    assert card.data.library_name == "transformers" and card.data.base_model == "tiny-llama"
+    assert set(card.data.tags) == {"reward-model", "morelib", "more"} and card.data.license
+    assert "| annotator_b | 4 | – |" in card.text and "`alpha`: 0.9" in card.text
+    lambdas = pd.read_json(out / "lambda_history.jsonl", lines=True)
+    mean_a = f"| annotator_a | {lambdas['lambda/annotator_a'].mean():.4f} |"
+    assert mean_a in card.text and "AutoModelForSequenceClassification" in card.text
+    table = pd.read_csv(out / "eval.csv").set_index(["source", "metric"]).value
+    rows = _card_rows(card.text)
+    assert set(rows) == {"annotator_a", "annotator_b", "pooled"}
+    for source, values in rows.items():
+        for metric, value in values.items():
+            assert value == pytest.approx(table[source, metric], abs=5e-5), (source, metric)
+    # eval-rm on other data replaces the evaluation section and leaves the rest
+    assert cli.main(["eval-rm", str(out / "model"), "simulator:4", "--quiet"]) == 0
+    assert "refreshed the evaluation" in capsys.readouterr().err
+    again = (out / "model" / "README.md").read_text()
+    assert set(_card_rows(again)) == {"helpful", "harmless", "webgpt", "oasst1", "summarize",
+                                      "pooled"}
+    assert again.split("<!-- morelib:evaluation -->")[0] == card.content.split(
+        "<!-- morelib:evaluation -->")[0]
+    assert cli.main(["eval-rm", str(out / "model"), files[0], "--keep-card", "--quiet"]) == 0
+    assert (out / "model" / "README.md").read_text() == again

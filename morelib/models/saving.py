@@ -386,3 +386,128 @@ def _quiet_transformers():
         yield
     finally:
         logging.set_verbosity(level)
+
+
+# ---- the model card (README.md in the Hugging Face hub's format) ----------------------------
+CARD_FILE = "README.md"
+#: Markers around the card's evaluation section, which ``morelib eval-rm`` replaces.
+EVAL_BEGIN, EVAL_END = "<!-- morelib:evaluation -->", "<!-- /morelib:evaluation -->"
+#: The scheme settings the card lists (MORE's only where the scheme is MORE).
+CARD_SETTINGS = {"more": ("alpha", "normalize", "ema_init"), "all": (
+    "learning_rate", "max_steps", "num_train_epochs", "groups_per_device_batch",
+    "gradient_accumulation_steps", "max_length", "lora_r", "seed")}
+
+
+def write_model_card(folder: str | Path, config: dict, sources: list[tuple[str, int, str]],
+                     datasets: list[str] = (), lambda_history: Any = None,
+                     table: Any = None) -> Path:
+    """Write ``folder/README.md``: a hub model card for a trained RM (front matter: library,
+    licence placeholder, base model, datasets, tags) with its training data (``sources``:
+    (name, pairs after balancing, how balanced or "")), scheme settings (``config``:
+    ``training_config.json``),
+    MORE's λ per source over training (``lambda_history``: its ``lambda/<source>`` columns),
+    the evaluation (``table``: :func:`morelib.evaluation.metrics_table`'s) and how to score.
+    """
+    from huggingface_hub import ModelCard, ModelCardData
+
+    strategy = config["strategy"]
+    base = config["model"]
+    data = ModelCardData(
+        library_name="transformers", license="other", datasets=list(datasets) or None,
+        base_model=None if Path(base).expanduser().exists() else base,
+        tags=["reward-model", "morelib", strategy], pipeline_tag="text-classification")
+    settings = [k for k in CARD_SETTINGS["all"] + CARD_SETTINGS.get(strategy, ())
+                if config.get(k) is not None]
+    lines = ["# Reward model: " + {"more": "MORE", "mean": "MultiTask"}.get(strategy, strategy),
+             "", f"A scalar reward model fine-tuned from `{base}` with "
+             "morelib (*On Diversified Preferences of LLM Alignment*). "
+             "Licence: set `license` above to the one of the base model and data.",
+             "", "## Training data", "",
+             f"{len(sources)} sources, balanced to one size before training:", "",
+             "| source | pairs | balancing |", "| --- | ---: | --- |",
+             *(f"| {n} | {k} | {rule or '–'} |" for n, k, rule in sources),
+             "", f"## Scheme: `{strategy}`", "",
+             *(f"- `{k}`: {config[k]}" for k in settings)]
+    lambdas = _lambda_summary(lambda_history) if strategy == "more" else None
+    if lambdas:
+        lines += ["", "### λ per source over training (MORE)", "",
+                  "| source | mean λ | min | max |", "| --- | ---: | ---: | ---: |",
+                  *(f"| {n} | {m:.4f} | {lo:.4f} | {hi:.4f} |" for n, (m, lo, hi)
+                    in lambdas.items())]
+    lines += ["", EVAL_BEGIN, *_evaluation_lines(table), EVAL_END, "", *_usage_lines()]
+    card = ModelCard(f"---\n{data.to_yaml()}\n---\n\n" + "\n".join(lines) + "\n")
+    path = Path(folder) / CARD_FILE
+    card.save(path)
+    return path
+
+
+def refresh_model_card(folder: str | Path, table: Any) -> bool:
+    """Replace the evaluation section of ``folder``'s card with ``table``'s (False when the
+    folder has no morelib card)."""
+    path = Path(folder) / CARD_FILE
+    text = path.read_text() if path.is_file() else ""
+    if EVAL_BEGIN not in text or EVAL_END not in text:
+        return False
+    head, rest = text.split(EVAL_BEGIN, 1)
+    tail = rest.split(EVAL_END, 1)[1]
+    path.write_text("\n".join([head + EVAL_BEGIN, *_evaluation_lines(table), EVAL_END]) + tail)
+    return True
+
+
+def _lambda_summary(history: Any) -> dict[str, tuple[float, float, float]]:
+    """Mean, min and max of every ``lambda/<source>`` column of a λ history."""
+    if history is None or len(history) == 0:
+        return {}
+    return {c.split("/", 1)[1]: (float(history[c].mean()), float(history[c].min()),
+                                 float(history[c].max()))
+            for c in history.columns if c.startswith("lambda/")}
+
+
+def _evaluation_lines(table: Any) -> list[str]:
+    """The card's evaluation section: per test set, accuracy and ECE with their 95 % intervals
+    and the ECE noise floor where the table has them."""
+    if table is None or len(table) == 0:
+        return ["## Evaluation", "", "Not evaluated: `morelib eval-rm FOLDER DATA...` fills "
+                "this section."]
+    wide = table.pivot_table(index="source", columns="metric", values="value", sort=False)
+
+    def cell(row, metric):
+        value = row.get(metric)
+        if value is None or value != value:
+            return "–"
+        low, high = row.get(f"{metric}_low"), row.get(f"{metric}_high")
+        interval = f" [{low:.4f}, {high:.4f}]" if low is not None and low == low else ""
+        return f"{value:.4f}{interval}"
+
+    lines = ["## Evaluation", "",
+             "Held-out pairs; accuracy counts ties as half; ECE is the paper's (10 bins, both "
+             "orders of a pair); brackets: 95 % intervals (Wilson; pair bootstrap); the noise "
+             "floor is the mean ECE a perfectly calibrated RM would score on these margins.", "",
+             "| test set | pairs | accuracy | ECE | ECE noise floor |",
+             "| --- | ---: | ---: | ---: | ---: |"]
+    for source, row in wide.iterrows():
+        row = row.dropna().to_dict()
+        pairs = f"{int(row['n_pairs'])}" if "n_pairs" in row else "–"
+        floor = f"{row['ece_noise_floor']:.4f}" if "ece_noise_floor" in row else "–"
+        lines.append(f"| {source} | {pairs} | {cell(row, 'accuracy')} | {cell(row, 'ece')} "
+                     f"| {floor} |")
+    return lines
+
+
+def _usage_lines() -> list[str]:
+    return ["## How to load and score", "", "Plain transformers (the tokenizer adds the BOS/EOS "
+            "the RM was trained with; encoder RMs also need `trust_remote_code=True`):", "",
+            "```python", "import torch",
+            "from transformers import AutoModelForSequenceClassification, AutoTokenizer", "",
+            'path = "path/or/hub-id/of/this/model"',
+            "tokenizer = AutoTokenizer.from_pretrained(path)",
+            "model = AutoModelForSequenceClassification.from_pretrained(path).eval()",
+            "with torch.no_grad():",
+            '    batch = tokenizer(["\\n\\nHuman: Hi\\n\\nAssistant: Hello."], '
+            'return_tensors="pt", truncation=True)',
+            "    reward = model(**batch).logits[:, 0]  # one scalar per text", "```", "",
+            "As a reward function in TRL's online trainers (scores exactly as morelib "
+            "evaluates):", "", "```python", "from morelib.trl_reward import reward_function",
+            "from trl import GRPOTrainer", "",
+            'trainer = GRPOTrainer(model=policy, reward_funcs=[reward_function(path)], ...)',
+            "```"]
