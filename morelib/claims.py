@@ -279,7 +279,11 @@ class ClaimResult:
         compared RMs (the lower of two), ``lambda_spread`` (mean, max) where MORE is compared."""
         if claim not in CLAIMS:
             raise ValueError(f"claim {claim!r}: not one of {sorted(CLAIMS)}")
+        if not math.isfinite(float(estimate)):  # no estimate: no interval beside it either
+            ci_low = ci_high = math.nan
         v, why = decide(claim, float(ci_low), float(ci_high), int(n_seeds), rm_accuracy)
+        if not math.isfinite(float(estimate)):
+            why = "not computable: the statistic has no value on these pairs (e.g. no outliers)"
         spread = lambda_spread or (math.nan, math.nan)
         effect = CLAIMS[claim].paper_effect
         return cls(claim, track, metric, float(estimate), float(ci_low), float(ci_high),

@@ -132,3 +132,9 @@ def test_scorecard_keeps_every_c6_row_per_g_and_ignores_the_ablation_table(tmp_p
     first = rows[0]
     assert list(c6.verdict)[0] == first.verdict
     assert card.query("claim == 'C6' and track == 'simulator probe'").verdict.item() == "not run"
+
+
+def test_no_estimate_means_no_interval():
+    row = ClaimResult.from_interval(claim="C5", track="real HH probe", metric="outliers", estimate=math.nan,
+                                    ci_low=-0.01, ci_high=0.07, n_seeds=20, n_pairs=900, rm_accuracy=COMPETENT)
+    assert row.verdict == "not run" and math.isnan(row.ci_low) and row.reason.startswith("not computable")

@@ -158,13 +158,14 @@ def claim_rows(margins: Mapping[str, Mapping[str, np.ndarray]], focus_tests: Seq
     c5 = row("C5", statistic_contrast(arms, outlier_mean_gap, n_boot=n_boot, seed=seed),
              f"mean |Δr| of outliers (1.5 × IQR per sign), MORE − MultiTask, {focus_label}",
              competence(("more", "mean"), focus), more_spread)
+    c8 = (contrast("C8", "more", "more_k2", focus,
+                   f"{focus_label} ECE, MORE at K={k} − at K=2 (MORE at K = 2 is "
+                   "stratified-uniform batching: λ = ½, ½ by construction)") if k > 2 else
+          ClaimResult.not_run("C8", track, "K = 2: no larger K to compare with"))
     return [c1,
             contrast("C2", "mean", "top", every, f"ECE (mean over the {len(every)} test sets), "
                      "MultiTask − Top (own-source single-source head)"),
             contrast("C3", "more", "mean", every, f"ECE (mean over the {len(every)} test sets), "
                      "MORE − MultiTask"),
             contrast("C4", "more", "top", focus, f"{focus_label} ECE, MORE − Top (own-source head)"),
-            c5,
-            contrast("C8", "more", "more_k2", focus,
-                     f"{focus_label} ECE, MORE at K={k} − at K=2 (MORE at K = 2 is "
-                     "stratified-uniform batching: λ = ½, ½ by construction)")]
+            c5, c8]

@@ -83,8 +83,9 @@ def factor_name(setting: str, contrast: str) -> str | None:
     return None
 
 
-def factor_sentence(table: pd.DataFrame, track: str) -> str:
-    """The generated sentence for one track's ablation table (module docstring)."""
+def factor_sentence(table: pd.DataFrame, track: str, label: str = "H&H") -> str:
+    """The generated sentence for one track's ablation table (module docstring); ``label``
+    names the test sets its ECE is measured on."""
     def where(mask):
         return table[mask].to_dict("records")
 
@@ -94,7 +95,7 @@ def factor_sentence(table: pd.DataFrame, track: str) -> str:
     p = paper[0]
     effect = side(p["ci_low"], p["ci_high"])
     where_word = {-1: "below 0", 1: "above 0", 0: "not distinguishable from 0"}[effect]
-    out = [f"{track}: at the paper's setting MORE − MultiTask H&H ECE is "
+    out = [f"{track}: at the paper's setting MORE − MultiTask {label} ECE is "
            f"{fmt(p['estimate'], p['ci_low'], p['ci_high'])}, {where_word}."]
     factors = [(factor_name(r["setting"], r["contrast"]), r) for r in table.to_dict("records")]
     factors = [(n, r) for n, r in factors if n is not None]
@@ -114,9 +115,9 @@ def factor_sentence(table: pd.DataFrame, track: str) -> str:
     else:
         out.append("There is no effect of MORE here for a factor to carry.")
         if moving:
-            out.append(f"Factors that do move H&H ECE beyond their intervals: {listing(moving)}.")
+            out.append(f"Factors that do move {label} ECE beyond their intervals: {listing(moving)}.")
         else:
-            out.append("No ablated factor moves H&H ECE beyond its interval either.")
+            out.append(f"No ablated factor moves {label} ECE beyond its interval either.")
     others = [r for r in where((table.setting != PAPER_LABEL) & (table.contrast == C6))
               if side(r["ci_low"], r["ci_high"]) != 0]
     if others:

@@ -313,7 +313,7 @@ def train_probe_heads(config: Any, features_chosen: torch.Tensor,
 #: The head recipes a study chooses from, as (learning rate, epochs): AdamW on a linear head
 #: converges in a few epochs at 1e-2; 1e-3 for one epoch is the recipe the probe used before
 #: (under-trained heads are under-confident, and their ECE measures the recipe, not the data).
-RECIPES = ((1e-3, 1.0), (1e-2, 1.0), (1e-2, 3.0), (1e-2, 10.0))
+RECIPES = ((1e-3, 1.0), (1e-2, 1.0), (1e-2, 3.0), (1e-2, 6.0))
 
 
 def validation_loss(run: ProbeRun, features_chosen: torch.Tensor,
@@ -352,7 +352,7 @@ def select_recipe(config: Any, features_chosen: torch.Tensor, features_rejected:
         >>> best, losses = select_recipe(cfg, zc, zr, torch.zeros(200, dtype=torch.long),
         ...                              torch.arange(200) % 5 == 0, seeds=[0, 1])
         >>> (best.learning_rate, best.num_train_epochs), len(losses)
-        ((0.01, 10.0), 4)
+        ((0.01, 6.0), 4)
     """
     import dataclasses
 
