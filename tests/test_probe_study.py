@@ -142,7 +142,19 @@ def test_claim_rows_follow_from_the_per_seed_eces() -> None:
     np.testing.assert_allclose(rows["C5"].estimate, np.mean(c5), atol=1e-12)  # NaN: no outliers
     # the study's own MORE heads at G = 4 are the ones C3 and C8 use
     np.testing.assert_allclose(m["more"]["helpful"], study.margins[(4, "more")]["helpful"])
-    assert all(r.n_seeds == 4 and r.ci_low <= r.ci_high for r in rows.values())
+    assert all(r.n_seeds == 4 and (r.ci_low <= r.ci_high or r.verdict == "not run") for r in rows.values())
+    # competence: the weaker compared scheme's mean accuracy over seeds and test sets
+    def accuracy(arm, tests):
+        return np.mean([np.mean([np.mean((m[arm][t][s] > 0) + 0.5 * (m[arm][t][s] == 0)) for t in tests])
+                        for s in range(4)])
+    assert rows["C3"].rm_accuracy == pytest.approx(min(accuracy("more", every), accuracy("mean", every)), abs=1e-12)
+    assert rows["C4"].rm_accuracy == pytest.approx(min(accuracy("more", HH), accuracy("top", HH)), abs=1e-12)
+    assert rows["C1"].rm_accuracy == pytest.approx(accuracy("top", every), abs=1e-12)
+    assert all(r.rm_accuracy_low <= r.rm_accuracy <= r.rm_accuracy_high for r in rows.values())
+    # mechanism: MORE's λ spread on the rows that compare MORE, none on C1/C2
+    spread = study.spreads[(4, "more")]
+    assert rows["C3"].lambda_spread == pytest.approx(spread.mean()) and rows["C3"].lambda_spread_max >= spread.max()
+    assert np.isnan(rows["C1"].lambda_spread) and np.isnan(rows["C2"].lambda_spread)
     with pytest.raises(ValueError, match="not one of pairs_per_source"):
         run_probe_study(_ToyStore(), toy_sources(), n_seeds=2, pairs_per_source=(1,),
                         claims_pairs_per_source=4)

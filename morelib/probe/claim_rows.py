@@ -18,7 +18,8 @@ from :func:`~morelib.probe.contrasts.hh_contrast`, the others from
 * C4: MORE − Top over Helpful and Harmless;
 * C5: mean |Δr| of the box-plot outliers (1.5 × IQR per sign, as in Tables 4–6), MORE −
   MultiTask, over Helpful and Harmless;
-* C8: MORE (all K sources) − MORE (K = 2) over Helpful and Harmless. With l2 normalisation MORE's
+* C8: MORE (all K sources) − MORE on the first two sources (K = 2), on those two sources' test
+  sets (Helpful and Harmless on the simulator and HH tracks). With l2 normalisation MORE's
   λ at K = 2 is (½, ½) at every step, so its K = 2 end is stratified-uniform batching.
 
 Every row also carries the compared heads' held-out accuracy with the same crossed interval
@@ -73,7 +74,7 @@ def claim_heads(base: Any, zc: torch.Tensor, zr: torch.Tensor, src: torch.Tensor
                 recipe: Callable[..., Any] | None = None) -> dict[str, dict[str, np.ndarray]]:
     """Margins [S, N_t] of the single-source heads (``single[head][test]`` on every test set;
     ``top[test]``: the test set's own source's head) and of MORE on the first two sources
-    (``more_k2``, the focus tests only). ``recipe(scheme, config, pairs, **training)``, if
+    (``more_k2``, on those two sources' tests). ``recipe(scheme, config, pairs, **training)``, if
     given, returns the config a scheme trains with (the study's recipe selection: one per
     single-source head, one for ``more_k2``)."""
     K = len(names)
@@ -94,7 +95,7 @@ def claim_heads(base: Any, zc: torch.Tensor, zr: torch.Tensor, src: torch.Tensor
     run = train_probe_heads(k2, zc[two], zr[two], src[two], seeds, subset_per_source=n_sub,
                             batching="stratified")
     return {"single": heads, "top": top,
-            "more_k2": {t: run.margins(*test_z[t]).numpy() for t in focus_tests}}
+            "more_k2": {t: run.margins(*test_z[t]).numpy() for t in names[:2] if t in test_z}}
 
 
 def own_minus_other_accuracy(x: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -158,10 +159,11 @@ def claim_rows(margins: Mapping[str, Mapping[str, np.ndarray]], focus_tests: Seq
     c5 = row("C5", statistic_contrast(arms, outlier_mean_gap, n_boot=n_boot, seed=seed),
              f"mean |Δr| of outliers (1.5 × IQR per sign), MORE − MultiTask, {focus_label}",
              competence(("more", "mean"), focus), more_spread)
-    c8 = (contrast("C8", "more", "more_k2", focus,
-                   f"{focus_label} ECE, MORE at K={k} − at K=2 (MORE at K = 2 is "
-                   "stratified-uniform batching: λ = ½, ½ by construction)") if k > 2 else
-          ClaimResult.not_run("C8", track, "K = 2: no larger K to compare with"))
+    pair = list(margins["more_k2"])  # the K = 2 sources' own tests: both RMs trained on them
+    c8 = (contrast("C8", "more", "more_k2", pair,
+                   f"ECE on {' and '.join(pair)} (the K = 2 sources), MORE at K={k} − at K=2 "
+                   "(MORE at K = 2 is stratified-uniform batching: λ = ½, ½ by construction)")
+          if k > 2 else ClaimResult.not_run("C8", track, "K = 2: no larger K to compare with"))
     return [c1,
             contrast("C2", "mean", "top", every, f"ECE (mean over the {len(every)} test sets), "
                      "MultiTask − Top (own-source single-source head)"),
