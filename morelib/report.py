@@ -324,8 +324,9 @@ def verdict_sentences(card: pd.DataFrame) -> list[str]:
             here = rows[rows.verdict == v]
             if here.empty:
                 continue
-            tracks = list(dict.fromkeys(here.track))
-            text = f"**{v}** on the {' and the '.join(tracks)}"
+            tracks = [f"the {t}" for t in dict.fromkeys(here.track)]
+            listed = ", ".join(tracks[:-1]) + " and " + tracks[-1] if len(tracks) > 1 else tracks[0]
+            text = f"**{v}** on {listed}"
             if v == "not reproduced" and here.reason.str.contains("smallest effect").any():
                 text += f" (ruled out down to the paper's smallest effect, {claim.paper_effect:+.4f})"
             if v == "not testable":

@@ -97,3 +97,27 @@ def test_temperature_and_lambda(tmp_path):
     assert summary.mean_cosine["a"] == -0.2
     assert A.lambda_history(None).empty
     assert "a" in " ".join(A.findings_lambda(summary.reset_index()))
+
+
+def test_report_opens_with_the_verdicts_in_plain_words_backed_by_scorecard_rows(tmp_path) -> None:
+    """The first section names each measured claim's verdict per track; the scorecard below has
+    that row with its competence, λ spread and paper-effect columns."""
+    from morelib.claims import ClaimResult, write_claims
+    from morelib.report import assemble_report
+
+    write_claims([ClaimResult.from_interval(claim="C6", track="real DSP probe", metric="DSP ECE, MORE − MultiTask",
+                                            estimate=0.001, ci_low=-0.004, ci_high=0.006, n_seeds=20, n_pairs=2000,
+                                            rm_accuracy=(0.595, 0.576, 0.615), lambda_spread=(0.039, 0.147)),
+                  ClaimResult.from_interval(claim="C3", track="fine-tuned", metric="ECE", estimate=-0.01,
+                                            ci_low=-0.02, ci_high=-0.001, n_seeds=1, n_pairs=400)],
+                 tmp_path / "06_powered_study")
+    text = assemble_report("default", tmp_path, ["06_powered_study"], {}, "abc")
+    headings = [line for line in text.splitlines() if line.startswith("## ")]
+    assert headings[:3] == ["## Verdicts in plain words", "## Contents", "## Claims scorecard"]
+    plain = text[text.index("## Verdicts"):text.index("## Contents")]
+    assert ("**C6** (MORE's mean H&H ECE is about half of MultiTask's): **not reproduced** on the real DSP probe "
+            "(ruled out down to the paper's smallest effect, -0.0067)") in plain
+    assert "**C3**" in plain and "**not testable** on the fine-tuned (one training seed)" in plain
+    row = next(line for line in text.splitlines() if line.startswith("| C6 | real DSP probe |"))
+    assert "**not reproduced**" in row and "0.595 [0.576, 0.615]" in row and "0.039 / 0.147" in row
+    assert "-0.0067" in row and "0.0050" in row  # the paper's smallest effect beside the half-width
