@@ -79,7 +79,9 @@ def test_k_gain_compares_more_at_the_largest_and_smallest_k(scores):
     low = ece_gaps(pd.concat([more.assign(rm="x"), more.assign(rm="y", margin=more.margin * 3.0)]),
                    ["helpful", "harmless"], "x", "y", n_boot=200, seed=0).set_index("test")
     assert r.claim == "C8" and "K=5 − at K=2" in r.metric
+    assert r.metric.endswith("8 pairs per source; K = 2 MORE = stratified-uniform batching)")
     assert r.estimate == pytest.approx(low.difference["pooled"])
+    assert "batching" not in k_gain(sweep.assign(k=sweep.k + 1), "m", 8, n_boot=20).metric
 
 
 def test_rjs_win_claims_read_the_win_table():

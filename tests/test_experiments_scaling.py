@@ -48,6 +48,18 @@ def test_findings_mention_every_model_and_the_train_size_trend():
     assert any("with 4 pairs per source" in t for t in text)
 
 
+def test_findings_quote_the_lambda_spread_and_call_k2_batching():
+    m = S.sweep_metrics(_sweep(), n_boot=20)
+    sizes = pd.DataFrame({"model": ["small", "big"], "parameters": [1, 2]})
+    spread = pd.DataFrame({"model": ["small", "small"], "k": [2, 5], "n_train": 8,
+                           "scheme": "MORE", "lambda_spread_max": [0.0, 0.2]})
+    text = [str(t) for t in S.findings(m.merge(spread, how="left"), sizes, n_train=8)]
+    small = next(t for t in text if t.startswith("small: MORE's H&H ECE"))
+    assert "(K=2, max |λ − 1/K| 0.0e+00 over training: stratified-uniform batching" in small
+    big = next(t for t in text if t.startswith("big: MORE's H&H ECE"))
+    assert "(K=2)" in big and "batching" not in big  # no λ history: nothing claimed
+
+
 def test_every_interval_follows_ci():
     """``ci`` sets the level of every interval, ECE per test set included (it used to keep
     bootstrap_ece's default 95 %): narrower at 50 %, and exactly bootstrap_ece's at that level."""

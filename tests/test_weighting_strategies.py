@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import io
 import math
+from typing import Any
 
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from morelib.weighting import (
     BatchMeanWeighting,
@@ -174,3 +177,89 @@ def test_make_weighting_and_protocol() -> None:
         make_weighting("more", 3, normalize="l1")
     with pytest.raises(ValueError):
         make_weighting("more", 3, alpha=0.0)
+
+
+# K = 2 MORE is stratified-uniform batching (MoreWeighting's docstring): property tests through
+# the strategy object over several EMA steps, against closed forms computed here.
+PROPERTY = settings(max_examples=60, deadline=None, derandomize=True, database=None)
+ANGLES = st.one_of(st.floats(1e-6, 1e-3), st.floats(0.0, math.pi), st.floats(math.pi - 1e-3, math.pi))
+
+
+def _plane(seed: int, h: int) -> tuple[np.ndarray, np.ndarray]:
+    """Two random orthonormal vectors of R^h."""
+    q, _ = np.linalg.qr(np.random.default_rng(seed).normal(size=(h, 2)))
+    return q[:, 0], q[:, 1]
+
+
+def _run_more(more: MoreWeighting, steps: list[np.ndarray]) -> list[tuple[np.ndarray, Any]]:
+    """λ and the diagnostics of each step (every source present)."""
+    out = []
+    for g in steps:
+        K = len(g)
+        lam = more.weights(SourceStats(torch.from_numpy(g).float(), torch.rand(K), torch.ones(K)))
+        out.append((lam.numpy().astype(np.float64), more.last_diagnostics))
+    return out
+
+
+@PROPERTY
+@given(h=st.integers(2, 64), seed=st.integers(0, 2**32 - 1), theta=ANGLES,
+       alpha=st.floats(0.05, 1.0), init=st.sampled_from(["zeros", "random", "first"]),
+       norms=st.lists(st.tuples(st.floats(1e-3, 1e3), st.floats(1e-3, 1e3)), min_size=1,
+                      max_size=5))
+def test_more_at_two_sources_with_l2_is_uniform(h, seed, theta, alpha, init, norms) -> None:
+    u, v = _plane(seed, h)
+    b_dir = math.cos(theta) * u + math.sin(theta) * v  # angle θ to u: the buffers keep it
+    more = MoreWeighting(2, alpha=alpha, normalize="l2", init=init, seed=seed % 1000)
+    for lam, diag in _run_more(more, [np.stack([r * u, s * b_dir]) for r, s in norms]):
+        G = diag.solver_gram  # the unit vectors the solver saw: a rounding-limited tolerance
+        spread = G[0, 0] + G[1, 1] - 2 * G[0, 1]  # ‖â − b̂‖² = 2(1 − cos θ)
+        tol = 1e-7 + (np.inf if spread <= 0 else 16 * np.finfo(float).eps / spread)
+        assert abs(lam[0] - 0.5) <= tol and abs(lam[1] - 0.5) <= tol, (lam, spread)
+        assert diag.solver.kkt_violation <= 1e-12
+
+
+@PROPERTY
+@given(h=st.integers(2, 64), seed=st.integers(0, 2**32 - 1), theta=ANGLES,
+       alpha=st.floats(0.05, 1.0), ratio=st.floats(1.25, 10.0), flip=st.booleans(),
+       norms=st.lists(st.floats(1e-2, 1e2), min_size=1, max_size=5))
+def test_more_at_two_sources_without_normalising_is_not_uniform(h, seed, theta, alpha, ratio,
+                                                                 flip, norms) -> None:
+    u, v = _plane(seed, h)
+    b_dir = (math.cos(theta) * u + math.sin(theta) * v) * (1 / ratio if flip else ratio)
+    steps = [np.stack([r * u, r * b_dir]).astype(np.float32) for r in norms]
+    more = MoreWeighting(2, alpha=alpha, normalize="none")
+    m = np.zeros((2, h))
+    for g, (lam, _) in zip(steps, _run_more(more, steps)):
+        m = (1 - alpha) * m + alpha * g.astype(np.float64)  # the EMA, from zero
+        a, b = m
+        gamma = np.clip((b - a) @ b / ((a - b) @ (a - b)), 0.0, 1.0)  # min-norm weight on a
+        np.testing.assert_allclose(lam, [gamma, 1 - gamma], atol=1e-5)
+        # ‖b‖ = ratio·‖a‖ (or 1/ratio): |γ − ½| ≥ (ratio − 1)/(2(ratio + 1)) > 0.05
+        assert abs(lam[0] - 0.5) > 0.05
+
+
+@PROPERTY
+@given(h=st.integers(3, 64), seed=st.integers(0, 2**32 - 1), theta=st.floats(0.05, math.pi - 0.05),
+       inside=st.lists(st.tuples(st.floats(0.05, 1.0), st.floats(0.05, 1.0), st.floats(0.1, 10.0)),
+                       min_size=1, max_size=4),
+       alpha=st.floats(0.05, 1.0), norms=st.lists(st.floats(1e-2, 1e2), min_size=1, max_size=4))
+def test_more_at_three_or_more_sources_is_not_uniform(h, seed, theta, inside, alpha,
+                                                       norms) -> None:
+    # sources 0, 1: unit directions u, w at angle θ; the others point strictly inside their
+    # cone (p·u + q·w, p, q > 0). Every vector of the normalised hull projects onto the
+    # bisector at ≥ cos(θ/2), with equality only on the segment [u, w]: the min-norm point is
+    # its midpoint, λ = (½, ½, 0, …), whatever the norms.
+    u, v = _plane(seed, h)
+    w = math.cos(theta) * u + math.sin(theta) * v
+    dirs = np.stack([u, w] + [(p * u + q * w) * c for p, q, c in inside])
+    K = len(dirs)
+    more = MoreWeighting(K, alpha=alpha, normalize="l2")
+    for lam, diag in _run_more(more, [dirs * r for r in norms]):
+        np.testing.assert_allclose(lam, [0.5, 0.5] + [0.0] * (K - 2), atol=1e-5)
+
+
+def test_more_at_two_sources_zero_buffer_takes_all_the_weight() -> None:
+    more = MoreWeighting(2, alpha=1.0, normalize="l2")
+    lam = more.weights(SourceStats(torch.tensor([[3.0, 4.0], [0.0, 0.0]]), torch.ones(2),
+                                   torch.ones(2)))
+    assert lam.tolist() == [0.0, 1.0]

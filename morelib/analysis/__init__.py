@@ -11,7 +11,8 @@ all schemes alike:
 * :func:`margin_outliers` — Tables 4–6: Δr outliers by the box-plot rule (beyond 1.5 IQR of the
   quartiles, computed separately for correctly and wrongly ordered pairs, as the boxes of Fig. 5);
 * :func:`temperature_comparison` — MORE against post-hoc temperature scaling on held-out halves;
-* :func:`lambda_history`, :func:`lambda_summary` — MORE's λ and head-gradient cosines;
+* :func:`lambda_history`, :func:`lambda_summary`, :func:`lambda_spread` — MORE's λ (and its
+  distance from uniform) and head-gradient cosines;
 * ``findings_*`` — generated sentences as :class:`~morelib.stats.Finding` records (sentence, claim, estimate,
   interval, verdict).
 
@@ -36,7 +37,12 @@ from morelib.analysis.findings import (  # noqa: F401
     findings_outliers,
     findings_temperature,
 )
-from morelib.analysis.lambdas import lambda_history, lambda_long, lambda_summary  # noqa: F401
+from morelib.analysis.lambdas import (  # noqa: F401
+    lambda_history,
+    lambda_long,
+    lambda_spread,
+    lambda_summary,
+)
 from morelib.analysis.scores import (  # noqa: F401
     accuracy_ece,
     box_outliers,

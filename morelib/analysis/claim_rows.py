@@ -13,7 +13,8 @@ tracks carry that). Rows (:data:`morelib.claims.CLAIMS`):
 * C5 (:func:`outlier_gap`): mean |Δr| of the box-plot outliers (1.5 × IQR, per sign, per test
   set as in Tables 4–6), MORE − MultiTask, averaged over Helpful and Harmless;
 * C7 (:func:`rjs_win_claims`, notebook 05): per judge, MORE-RJS's win rate over MultiTask-RJS;
-* C8 (:func:`k_gain`, notebook 03): MORE's H&H ECE at the largest K minus at the smallest.
+* C8 (:func:`k_gain`, notebook 03): MORE's H&H ECE at the largest K minus at the smallest (at
+  K = 2 MORE is stratified-uniform batching).
 
 Example (toy scores: RMs that are right on their own source only):
     >>> import pandas as pd
@@ -136,14 +137,17 @@ def k_gain(sweep: pd.DataFrame, model: str, n_train: int, tests: Sequence[str] =
            "harmless"), n_boot: int = 1000, seed: int = 0) -> ClaimResult:
     """C8 from notebook 03's sweep scores (``model, k, n_train, rm, test, pair, margin``): ECE
     of ``model``'s MORE RM at the largest K minus at the smallest, ``tests``' pairs pooled, on
-    the same resampled pairs."""
+    the same resampled pairs. The metric text says when the smallest K is 2: MORE there (l2-
+    normalised, the sweep's setting) is stratified batching with uniform weights
+    (:class:`~morelib.weighting.MoreWeighting`), so C8 compares MORE with that batching."""
     part = sweep[(sweep.model == model) & (sweep.n_train == n_train) & (sweep.rm == "more")]
     k_low, k_high = int(part.k.min()), int(part.k.max())
     at = {k: part[part.k == k].drop(columns=["model", "k", "n_train"]) for k in (k_low, k_high)}
     both = pd.concat([at[k_high].assign(rm="high"), at[k_low].assign(rm="low")])
+    batching = "; K = 2 MORE = stratified-uniform batching" if k_low == 2 else ""
     return _ece_row(both, "C8", list(tests), "high", "low",
                     f"H&H ECE, MORE at K={k_high} − at K={k_low} ({model}, {n_train} pairs per "
-                    "source)", n_boot, seed)
+                    f"source{batching})", n_boot, seed)
 
 
 def rjs_win_claims(wins: pd.DataFrame, policy: str = "more_vs_multitask") -> list[ClaimResult]:

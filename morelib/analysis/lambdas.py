@@ -64,3 +64,23 @@ def lambda_summary(history: pd.DataFrame) -> pd.DataFrame:
                      "uniform": 1.0 / k,
                      "mean_cosine": float(np.nanmean(cos)) if cos else np.nan})
     return pd.DataFrame(rows)
+
+
+def lambda_spread(history: pd.DataFrame) -> dict[str, float]:
+    """How far MORE's λ stayed from uniform: per history row (one λ per weighting step, i.e.
+    per micro-step) max_i |λ_i − 1/K|, its ``lambda_spread_mean`` and ``lambda_spread_max``
+    over the rows, and ``lambda_steps`` (the number of rows); NaN and 0 without a history.
+    At K = 2 with l2-normalised gradients it is 0 by construction
+    (:class:`~morelib.weighting.MoreWeighting`): stratified batching with uniform weights.
+
+    Example:
+        >>> h = pd.DataFrame({"step": [0, 0, 1], "lambda/a": [.5, .4, .5], "lambda/b": [.5, .6, .5]})
+        >>> {k: round(v, 4) for k, v in lambda_spread(h).items()}
+        {'lambda_spread_mean': 0.0333, 'lambda_spread_max': 0.1, 'lambda_steps': 3}
+    """
+    cols = list(columns_of(history.columns, LAMBDA).values())
+    if not cols or history.empty:
+        return {"lambda_spread_mean": np.nan, "lambda_spread_max": np.nan, "lambda_steps": 0}
+    spread = np.abs(history[cols].to_numpy(float) - 1.0 / len(cols)).max(axis=1)
+    return {"lambda_spread_mean": float(spread.mean()), "lambda_spread_max": float(spread.max()),
+            "lambda_steps": len(spread)}

@@ -15,7 +15,9 @@ For each model:
 
 Everything is scored on the evaluation tests (by default Helpful and Harmless, as Fig. 6's y
 axis implies), giving one long table (:func:`sweep_scores`) from which :func:`sweep_metrics`
-computes accuracy and ECE with bootstrap intervals.
+computes accuracy and ECE with bootstrap intervals; :func:`sweep_lambda_spread` says per MORE RM
+how far λ stayed from uniform (0 at K = 2, where MORE with l2-normalised gradients is stratified
+batching with uniform weights: :class:`~morelib.weighting.MoreWeighting`).
 
 Example (a toy sweep on tiny models: a few seconds):
     >>> import tempfile
@@ -145,6 +147,42 @@ def sweep_scores(cache: RunCache, base: RMTrainingConfig,
     return pd.concat(frames, ignore_index=True)
 
 
+def sweep_lambda_spread(cache: RunCache, base: RMTrainingConfig,
+                        make_data: Callable[[int], ExperimentData], models: Sequence[str],
+                        n_train: int, ks: Sequence[int] = (2, 3, 4, 5),
+                        train_sizes: Sequence[int] = (), tests: Sequence[str] | None = None
+                        ) -> pd.DataFrame:
+    """``model, k, n_train, scheme, lambda_spread_mean, lambda_spread_max, lambda_steps`` per
+    MORE RM of the sweep (arguments as :func:`sweep_scores`, which trains them; an RM not yet
+    in the cache is trained here): how far its λ stayed from uniform over training
+    (:func:`morelib.analysis.lambda_spread`). At K = 2 it is 0 with l2-normalised gradients:
+    MORE there is stratified batching with uniform weights, not a re-weighting.
+
+    Example:
+        >>> import tempfile
+        >>> from morelib.experiments import simulator_data
+        >>> base = RMTrainingConfig(model="tiny-bert", max_steps=2, max_length=32,
+        ...                         gradient_accumulation_steps=1, learning_rate=1e-3)
+        >>> make = lambda n: simulator_data(n, 4, sources=("helpful", "harmless", "oasst1"))
+        >>> t = sweep_lambda_spread(RunCache(tempfile.mkdtemp()), base, make, ["tiny-bert"],
+        ...                         n_train=4, ks=[2, 3])
+        >>> t.k.tolist(), t.lambda_steps.tolist(), t.lambda_spread_max.tolist()[0]  # K=2: uniform
+        ([2, 3], [2, 2], 0.0)
+        >>> bool(t.lambda_spread_max.iloc[1] > 0.01)                           # K=3: not
+        True
+    """
+    from morelib.analysis.lambdas import lambda_history, lambda_spread
+
+    rows = []
+    for step in sweep_plan(base, make_data, models, n_train, ks, train_sizes, tests):
+        if "more" in step.schemes:
+            folder = train_suite(cache, step.config, step.data, ["more"], progress=False)["more"]
+            rows.append({"model": step.model, "k": step.k, "n_train": step.n_train,
+                         "scheme": scheme_name("more"), **lambda_spread(lambda_history(folder))})
+    return pd.DataFrame(rows, columns=["model", "k", "n_train", "scheme", "lambda_spread_mean",
+                                       "lambda_spread_max", "lambda_steps"])
+
+
 def _row_values(margins: dict[str, np.ndarray], n_boot: int, ci: float, seed: int) -> list:
     """``(test, metric, value, low, high)`` per test and for the mean over tests (the paper's
     Table 1 convention for H&H): accuracy and ECE with ``ci`` percentile bootstrap intervals
@@ -254,6 +292,8 @@ def findings(metrics: pd.DataFrame, sizes: pd.DataFrame, n_train: int,
     ``ece_vs_train_size``) computed from :func:`sweep_metrics` (ECE and accuracy on ``test``): whether
     MORE's ECE falls from the smallest to the largest K and ends below Top's (the paper's
     Fig. 6 claim), MORE vs MultiTask at the largest K per model, and the train-size trend.
+    When ``metrics`` carries :func:`sweep_lambda_spread`'s columns, the smallest K's λ spread
+    is quoted (at K = 2: stratified-uniform batching).
 
     Example:
         >>> m = pd.DataFrame({"model": "a", "n_train": 8, "test": "H&H", "metric": "ece",
@@ -274,7 +314,12 @@ def findings(metrics: pd.DataFrame, sizes: pd.DataFrame, n_train: int,
             continue
         first, last = more.iloc[0], more.iloc[-1]
         trend = "falls" if last.value < first.value else "does not fall"
-        text = (f"{model}: MORE's {test} ECE goes from {first.value:.4f} (K={first.k}) to "
+        start = f"K={first.k}"
+        if np.isfinite(first.get("lambda_spread_max", np.nan)):
+            start += f", max |λ − 1/K| {first.lambda_spread_max:.1e} over training"
+            if first.k == 2:
+                start += ": stratified-uniform batching, not a re-weighting"
+        text = (f"{model}: MORE's {test} ECE goes from {first.value:.4f} ({start}) to "
                 f"{last.value:.4f} (K={last.k}) ({trend})")
         if len(top):
             t = float(top.value.iloc[0])

@@ -200,6 +200,16 @@ class MoreWeighting:
        still right, which the KKT check decides (it is saved in ``state_dict``, so a resumed
        run takes the same path).
 
+    At K = 2 with ``normalize="l2"`` MORE re-weights nothing: the min-norm point of the
+    segment between two unit vectors is its midpoint whatever their angle, so λ = (½, ½) (up to
+    rounding of order ε/(1 − cos θ), which matters only for numerically parallel buffers: their
+    unit vectors coincide, every λ is optimal and the solver returns a vertex). MORE at K = 2 is
+    stratified batching with uniform weights. Exceptions: ``normalize="none"``, ``"loss"`` or
+    ``"loss+"`` give λ_1 = clip(((b − a)·b)/‖a − b‖², 0, 1) on the solver's vectors a, b,
+    not ½ whenever ‖a‖ ≠ ‖b‖; a present source with a zero EMA buffer stays zero after
+    normalising and takes all the weight. At K ≥ 3 λ is not uniform in general (a source whose
+    gradient lies inside the cone of two others gets λ = 0).
+
     ``last_diagnostics`` is a :class:`~morelib.weighting.diagnostics.StepDiagnostics` of those
     host copies (nothing recomputed): besides λ, counts and losses, the batch Gram (gradient
     norms and cosines), the EMA Gram (``ema_norm``), the normalised Gram (``cosine_normalized``:
