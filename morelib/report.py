@@ -324,7 +324,11 @@ def verdict_sentences(card: pd.DataFrame) -> list[str]:
             here = rows[rows.verdict == v]
             if here.empty:
                 continue
-            tracks = [f"the {t}" for t in dict.fromkeys(here.track)]
+            tracks = []
+            for t in dict.fromkeys(here.track):
+                of = int((rows.track == t).sum())  # a track with rows per G, model or judge
+                rows_note = f" ({int((here.track == t).sum())} of its {of} rows)" if of > 1 else ""
+                tracks.append(f"the {t}{'' if t.endswith('probe') else ' track'}{rows_note}")
             listed = ", ".join(tracks[:-1]) + " and " + tracks[-1] if len(tracks) > 1 else tracks[0]
             text = f"**{v}** on {listed}"
             if v == "not reproduced" and here.reason.str.contains("smallest effect").any():

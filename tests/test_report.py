@@ -117,7 +117,7 @@ def test_report_opens_with_the_verdicts_in_plain_words_backed_by_scorecard_rows(
     plain = text[text.index("## Verdicts"):text.index("## Contents")]
     assert ("**C6** (MORE's mean H&H ECE is about half of MultiTask's): **not reproduced** on the real DSP probe "
             "(ruled out down to the paper's smallest effect, -0.0067)") in plain
-    assert "**C3**" in plain and "**not testable** on the fine-tuned (one training seed)" in plain
+    assert "**C3**" in plain and "**not testable** on the fine-tuned track (one training seed)" in plain
     row = next(line for line in text.splitlines() if line.startswith("| C6 | real DSP probe |"))
     assert "**not reproduced**" in row and "0.595 [0.576, 0.615]" in row and "0.039 / 0.147" in row
     assert "-0.0067" in row and "0.0050" in row  # the paper's smallest effect beside the half-width
