@@ -97,3 +97,22 @@ def test_temperature_and_lambda(tmp_path):
     assert summary.mean_cosine["a"] == -0.2
     assert A.lambda_history(None).empty
     assert "a" in " ".join(A.findings_lambda(summary.reset_index()))
+
+
+def test_findings_show_once_as_markdown_in_a_kernel_and_as_text_in_a_terminal(
+        tmp_path, monkeypatch, capsys):
+    import IPython.display
+
+    from morelib import report
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", shown.append)
+    s = Section("01 · Toy", tmp_path)
+    assert s.findings(["MORE is **better**."], "Findings: ECE", paper="Paper: same.") is None
+    assert capsys.readouterr().out == "MORE is better.\n" and shown == []  # a terminal
+    monkeypatch.setattr(report, "in_kernel", lambda: True)
+    assert s.findings(["MORE is **better**."], "Findings: ECE", paper="Paper: same.") is None
+    [md] = shown
+    assert isinstance(md, IPython.display.Markdown) and capsys.readouterr().out == ""
+    assert md.data == "**Findings: ECE**\n\n- MORE is **better**.\n\nPaper: same."
+    assert s.parts[-3:] == ["### Findings: ECE", "- MORE is **better**.", "Paper: same."]
