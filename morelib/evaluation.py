@@ -43,12 +43,13 @@ def _buckets(lengths: Sequence[int], batch_size: int) -> list[list[int]]:
 @torch.inference_mode()
 def score_texts(model: torch.nn.Module, tokenizer: Any, prompts: Sequence[str],
                 responses: Sequence[str], batch_size: int = 16, max_length: int = 512,
-                progress: bool = False) -> np.ndarray:
+                progress: bool | str = False) -> np.ndarray:
     """Rewards of ``prompt + response`` texts (float64 ``[N]``), tokenised once by
     :func:`morelib.models.encode_rows`, batched longest first by token count, each batch padded
     to its longest row (:func:`morelib.models.pad_rows`), through the RM's forward: the one
     scoring path that evaluation and best-of-n selection share (and training's, row for row).
-    ``progress`` shows a bar over the texts (rate and ETA) on stderr.
+    ``progress`` shows a bar over the texts (rate and ETA; ``tqdm.auto``: a widget in
+    notebooks, stderr in a terminal), named by it if it is a string (default ``scoring``).
 
     Example:
         >>> from morelib.models import RewardModel, load_tokenizer
@@ -65,7 +66,8 @@ def score_texts(model: torch.nn.Module, tokenizer: Any, prompts: Sequence[str],
     device = next(model.parameters()).device
     try:
         rows = encode_rows(tokenizer, texts, max_length) if texts else []
-        bar = tqdm(total=len(rows), desc="scoring", unit="text", disable=not progress)
+        bar = tqdm(total=len(rows), desc=progress if isinstance(progress, str) else "scoring",
+                   unit="text", disable=not progress)
         for batch in _buckets([len(row) for row in rows], batch_size):
             enc = pad_rows(tokenizer, [rows[i] for i in batch])
             out = model(input_ids=enc["input_ids"].to(device),
@@ -79,7 +81,7 @@ def score_texts(model: torch.nn.Module, tokenizer: Any, prompts: Sequence[str],
 
 
 def score_pairs(model: torch.nn.Module, tokenizer: Any, pairs: Sequence[PreferencePair],
-                batch_size: int = 16, max_length: int = 512, progress: bool = False
+                batch_size: int = 16, max_length: int = 512, progress: bool | str = False
                 ) -> np.ndarray:
     """Rewards of chosen and rejected responses, as an array ``[n_pairs, 2]`` (``batch_size``
     pairs, i.e. twice as many texts, per forward pass).
@@ -99,7 +101,7 @@ def score_pairs(model: torch.nn.Module, tokenizer: Any, pairs: Sequence[Preferen
 
 
 def rm_scorer(model: torch.nn.Module, tokenizer: Any, batch_size: int = 16,
-              max_length: int = 512, progress: bool = False) -> Scorer:
+              max_length: int = 512, progress: bool | str = False) -> Scorer:
     """A :data:`Scorer` (pairs → margins) for one reward model."""
     def score(pairs: Sequence[PreferencePair]) -> np.ndarray:
         r = score_pairs(model, tokenizer, pairs, batch_size, max_length, progress)

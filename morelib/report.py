@@ -159,6 +159,13 @@ SMOKE_CAVEAT = ("Smoke profile: tiny random-init models trained for a few steps;
                 "test the pipeline, not the paper.")
 
 
+def in_kernel() -> bool:
+    """Whether this code runs in a Jupyter kernel (a notebook, papermill), not a terminal."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return shell is not None and hasattr(shell, "kernel")
+
+
 class Section:
     """A notebook's part of ``report.md``: headings, text, tables, figure links and findings.
 
@@ -195,10 +202,11 @@ class Section:
         """Link the PNG of a figure saved with :func:`morelib.plots.save_figure` at ``path``."""
         self.parts.append(f"![{caption}]({self._rel(Path(path).with_suffix('.png'))})")
 
-    def findings(self, found: Sequence[str], title: str = "Findings", *, note: str | None = None,
-                 paper: str | None = None, profile: str | None = None) -> list[str]:
-        """Add findings as a bulleted list under ``title`` and print them; returns them as
-        strings (for ``headline.json``).
+    def findings(self, found: Sequence[Any], title: str = "Findings", *, note: str | None = None,
+                 paper: str | None = None, profile: str | None = None) -> None:
+        """Add findings as a bulleted list under ``title`` and show them once: rendered as
+        Markdown in a notebook (what ``report.md`` gets, the title in bold rather than as a
+        heading), their plain lines (no ``**``) in a terminal.
 
         Args:
             note: text between the heading and the list (what the findings are measured on).
@@ -208,22 +216,26 @@ class Section:
         Example:
             >>> import tempfile
             >>> s = Section("01 · Toy", tempfile.mkdtemp())
-            >>> s.findings(["MORE is better calibrated."], profile="smoke")[-1] == SMOKE_CAVEAT
+            >>> s.findings(["MORE is **better** calibrated."], profile="smoke")
             MORE is better calibrated.
             Smoke profile: tiny random-init models trained for a few steps; these numbers test the pipeline, not the paper.
-            True
             >>> s.parts[1], s.parts[2].splitlines()[0]
-            ('### Findings', '- MORE is better calibrated.')
+            ('### Findings', '- MORE is **better** calibrated.')
         """
         lines = [str(f) for f in found] + ([SMOKE_CAVEAT] if profile == "smoke" else [])
+        start = len(self.parts)
         self.heading(title)
         if note:
             self.text(note)
         self.text("\n".join(f"- {line}" for line in lines))
         if paper:
             self.text(paper)
-        print("\n".join(lines))
-        return lines
+        if in_kernel():
+            from IPython.display import Markdown, display
+
+            display(Markdown("\n\n".join([f"**{title}**", *self.parts[start + 1:]])))
+        else:
+            print("\n".join(lines).replace("**", ""))
 
     def markdown(self) -> str:
         return "\n\n".join(self.parts) + "\n"

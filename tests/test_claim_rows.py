@@ -1,5 +1,7 @@
 """The fine-tuned track's claim rows against independent computations on a random suite."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -57,6 +59,20 @@ def test_outlier_gap_matches_tables_4_to_6(scores):
     assert r.estimate == pytest.approx(by_hand, abs=1e-12)
     assert r.ci_low < r.estimate < r.ci_high
     assert r.estimate < 0  # MORE's margins are less spread out than MultiTask's here
+
+
+def test_outlier_gap_skips_tests_without_outliers_and_warns_nothing(scores):
+    flat = pd.DataFrame([(rm, "flat", i, 0.01 * i) for rm in ("more", "multitask")
+                         for i in range(40)], columns=["rm", "test", "pair", "margin"])
+    both = pd.concat([scores, flat], ignore_index=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "Mean of empty slice" from all-NaN replicates
+        none = outlier_gap(both, ["flat"], n_boot=50, seed=0)
+        some = outlier_gap(both, ["helpful", "flat"], n_boot=50, seed=0)
+    assert none.verdict == "not run" and "not computable" in none.metric
+    assert np.isnan([none.estimate, none.ci_low, none.ci_high]).all()
+    assert some.estimate == pytest.approx(outlier_gap(scores, ["helpful"], n_boot=50).estimate)
+    assert some.ci_low < some.estimate < some.ci_high
 
 
 def test_fine_tuned_claims_rows(scores):

@@ -18,12 +18,19 @@ def test_suite_trains_once_scores_all_tests_and_derives_ensembles(tmp_path, caps
     data = simulator_data(8, 6, sources=("helpful", "harmless"))
     cache = RunCache(tmp_path)
     models = train_suite(cache, BASE, data)
-    assert set(models) == {"raw", "single/helpful", "single/harmless", "multitask", "more"}
-    assert capsys.readouterr().out.count("training") == 4
+    trained = ["single/helpful", "single/harmless", "multitask", "more"]
+    assert set(models) == {"raw", *trained}
+    out, err = capsys.readouterr()
+    assert out == "" and all(f"\r{rm}: 100%" in err for rm in trained)  # a bar per RM
     again = train_suite(cache, BASE, data)
-    assert again == models and capsys.readouterr().out.count("cached") == 4
+    out, err = capsys.readouterr()
+    assert again == models and out == f"[suite] cached: {', '.join(trained)}\n" and err == ""
 
     scores = score_suite(cache, models, BASE, data)
+    err = capsys.readouterr().err
+    assert all(f"\rscoring {rm}: 100%" in err for rm in models)
+    score_suite(cache, models, BASE, data)
+    assert capsys.readouterr().err == ""  # cached scores: no bar
     assert len(scores) == 5 * 2 * 6 and scores.p_source.notna().all()
     table = suite_metrics(scores)
     assert {"averaging", "top"} <= set(table.rm)

@@ -282,7 +282,7 @@ def test_save_figure_shows_inline_in_a_kernel(tmp_path, monkeypatch):
     monkeypatch.setattr(save_module, "_show_inline", lambda png, dpi: shown.append(png[:4]))
     plots.save_figure(simple_figure(), tmp_path / "a")
     assert shown == []  # not in a kernel
-    monkeypatch.setattr(save_module, "_in_kernel", lambda: True)
+    monkeypatch.setattr(save_module, "in_kernel", lambda: True)
     plots.save_figure(simple_figure(), tmp_path / "b", formats=("pdf",))
     plots.save_figure(simple_figure(), tmp_path / "c", close=False)  # inline shows it anyway
     assert shown == [b"\x89PNG"]
@@ -321,3 +321,19 @@ def test_grouped_bars_draw_intervals_that_exclude_the_point_estimate():
     ax = fig.axes[0]
     segments = ax.collections[-1].get_segments()
     assert [tuple(s[:, 1]) for s in segments] == [(0.03, 0.06), (0.04, 0.07)]
+
+
+def test_figure7_draws_without_warnings():
+    """Constrained layout (the style's) is the only layout engine: no tight_layout warning."""
+    import warnings
+
+    from morelib.plots.rjs import figure7
+
+    p = pd.DataFrame({"judge": "j", "policy": ["a", "b"], "ece": [0.01, 0.02],
+                      "win_half_tie": [0.6, 0.4], "win_half_tie_low": [0.5, 0.3],
+                      "win_half_tie_high": [0.7, 0.5]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = figure7(p, {"j": {"spearman": float("nan"), "note": "2 RMs"}}, title="Figure 7")
+        fig.canvas.draw()
+    plt.close(fig)

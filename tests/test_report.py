@@ -121,3 +121,22 @@ def test_report_opens_with_the_verdicts_in_plain_words_backed_by_scorecard_rows(
     row = next(line for line in text.splitlines() if line.startswith("| C6 | real DSP probe |"))
     assert "**not reproduced**" in row and "0.595 [0.576, 0.615]" in row and "0.039 / 0.147" in row
     assert "-0.0067" in row and "0.0050" in row  # the paper's smallest effect beside the half-width
+
+
+def test_findings_show_once_as_markdown_in_a_kernel_and_as_text_in_a_terminal(
+        tmp_path, monkeypatch, capsys):
+    import IPython.display
+
+    from morelib import report
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", shown.append)
+    s = Section("01 · Toy", tmp_path)
+    assert s.findings(["MORE is **better**."], "Findings: ECE", paper="Paper: same.") is None
+    assert capsys.readouterr().out == "MORE is better.\n" and shown == []  # a terminal
+    monkeypatch.setattr(report, "in_kernel", lambda: True)
+    assert s.findings(["MORE is **better**."], "Findings: ECE", paper="Paper: same.") is None
+    [md] = shown
+    assert isinstance(md, IPython.display.Markdown) and capsys.readouterr().out == ""
+    assert md.data == "**Findings: ECE**\n\n- MORE is **better**.\n\nPaper: same."
+    assert s.parts[-3:] == ["### Findings: ECE", "- MORE is **better**.", "Paper: same."]

@@ -178,3 +178,19 @@ def test_dead_rm_whose_loss_stays_at_ln2_warns(tmp_path, sim_data, monkeypatch):
     _poison_forward(monkeypatch, dead)
     with pytest.warns(DeadRewardModelWarning, match=r"stayed at ln 2 = 0.6931 for all 4 steps"):
         train_reward_model(_config("mean"), sim_data[0], str(tmp_path))
+
+
+def test_progress_shows_a_labelled_bar_and_loading_shows_none(tmp_path, sim_data, capfd):
+    from morelib.models import load_reward_model, load_tokenizer
+
+    train, _ = sim_data
+    train_reward_model(_config("more", progress=True), train, str(tmp_path / "a"),
+                       label="single/toy")
+    err = capfd.readouterr().err
+    assert "single/toy" in err and "4/4" in err and "loss=" in err  # steps, ETA line, loss
+    assert "Writing model shards" not in err
+    train_reward_model(_config("more"), train, str(tmp_path / "b"))  # progress off: no bar
+    assert "it/s" not in capfd.readouterr().err
+    load_reward_model(tmp_path / "a" / "model"), load_tokenizer(str(tmp_path / "a" / "model"))
+    out = capfd.readouterr()
+    assert "Loading weights" not in out.err + out.out and "LOAD REPORT" not in out.err + out.out

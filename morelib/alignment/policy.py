@@ -26,8 +26,10 @@ import torch
 
 from morelib.io import atomic_directory
 from morelib.models import load_tokenizer, resolve_model
+from morelib.models.loading import quiet_transformers
 
 
+@quiet_transformers()
 def load_policy(name: str, dtype: torch.dtype | str | None = None, mode: str | None = None,
                 seed: int = 0, trust_remote_code: bool = False) -> tuple[Any, Any]:
     """``(model, tokenizer)`` of a causal LM, in eval mode; ``dtype=None`` gives float32.
@@ -90,6 +92,7 @@ def plain_copy(model: Any) -> Any:
     return plain.eval()
 
 
+@quiet_transformers()
 def save_policy(model: Any, tokenizer: Any, path: str | Path, merge: bool = True) -> Path:
     """Save a policy (and its tokenizer) into the folder ``path``, atomically; returns it.
 

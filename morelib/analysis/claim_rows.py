@@ -85,7 +85,16 @@ def outlier_mean(m: np.ndarray, whis: float = 1.5) -> float:
 def outlier_gap(scores: pd.DataFrame, tests: Sequence[str], a: str = "more",
                 b: str = "multitask", n_boot: int = 1000, seed: int = 0) -> ClaimResult:
     """C5: mean outlier |Δr| of ``a`` minus ``b``, per test set on the same resampled pairs,
-    averaged over ``tests``."""
+    averaged over the ``tests`` where both have outliers (in each replicate likewise); a
+    ``not run`` row saying so when no test set has them for both.
+
+    Example (no outliers anywhere):
+        >>> flat = pd.DataFrame({"rm": ["more"] * 4 + ["multitask"] * 4, "test": "helpful",
+        ...                      "pair": [0, 1, 2, 3] * 2, "margin": [0.1, 0.2, 0.3, 0.4] * 2})
+        >>> r = outlier_gap(flat, ["helpful"], n_boot=20)
+        >>> r.verdict, r.metric
+        ('not run', 'not computable: MORE and MultiTask do not both have box-plot outliers (1.5 × IQR per sign) on helpful')
+    """
     def diff(d: np.ndarray) -> float:
         return outlier_mean(d[0]) - outlier_mean(d[1])
 
@@ -94,7 +103,13 @@ def outlier_gap(scores: pd.DataFrame, tests: Sequence[str], a: str = "more",
         pair = np.stack([margins(scores, a, [test]), margins(scores, b, [test])])
         per_test.append(np.concatenate([[diff(pair)],
                                         bootstrap_columns(pair, diff, n_boot, seed + i)]))
-    gaps = np.nanmean(np.stack(per_test), axis=0)
+    per_test = np.stack(per_test)  # [test, 1 + n_boot]; NaN where a or b has no outliers
+    if np.isnan(per_test[:, 0]).all():
+        return ClaimResult.not_run("C5", TRACK, "not computable: MORE and MultiTask do not both "
+                                   f"have box-plot outliers (1.5 × IQR per sign) on {', '.join(tests)}")
+    counts = (~np.isnan(per_test)).sum(axis=0)
+    gaps = np.divide(np.nansum(per_test, axis=0), counts, out=np.full(counts.shape, np.nan),
+                     where=counts > 0)
     low, high = percentile_interval(gaps[1:], 0.95)  # NaN replicates (no outliers) ignored
     return ClaimResult.from_interval(
         claim="C5", track=TRACK, metric="mean |Δr| of outliers (1.5 × IQR per sign), "

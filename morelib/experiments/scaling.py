@@ -139,7 +139,7 @@ def sweep_scores(cache: RunCache, base: RMTrainingConfig,
                     else f"K={step.k}, n={step.n_train}")
             print(f"[sweep] {step.model}: {what}", flush=True)
         rms = train_suite(cache, step.config, step.data, step.schemes, progress=progress)
-        scores = score_suite(cache, rms, step.config, step.data)
+        scores = score_suite(cache, rms, step.config, step.data, progress=progress)
         scores.insert(0, "n_train", step.n_train)
         scores.insert(0, "k", step.k)
         scores.insert(0, "model", step.model)

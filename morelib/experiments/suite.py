@@ -78,24 +78,25 @@ def _train_key(config: RMTrainingConfig, data: ExperimentData, sources: Sequence
 def train_suite(cache: RunCache, base: RMTrainingConfig, data: ExperimentData,
                 schemes: Iterable[str] = SCHEMES, progress: bool = True) -> dict[str, Path | None]:
     """Train (or load from the cache) every RM of the schemes; ``{name: model folder}``
-    (``None`` for ``raw``, which is built from the config's model name when scored)."""
-    out: dict[str, Path | None] = {}
-    for name, (config, sources) in rm_configs(base, data, schemes).items():
-        if config is None:
-            out[name] = None
-            continue
-        if progress:
-            state = "cached" if cache.is_done("rm", _train_key(config, data, sources)) else "training"
-            print(f"[suite] {name}: {state}", flush=True)
+    (``None`` for ``raw``, which is built from the config's model name when scored).
+    ``progress``: one line naming the cached RMs, a bar per RM trained (its name, ETA)."""
+    configs = {name: (config, sources, _train_key(config, data, sources))
+               for name, (config, sources) in rm_configs(base, data, schemes).items()
+               if config is not None}
+    cached = [name for name, (_, _, key) in configs.items() if cache.is_done("rm", key)]
+    if progress and cached:
+        print(f"[suite] cached: {', '.join(cached)}", flush=True)
+    out: dict[str, Path | None] = {name: None for name in rm_configs(base, data, schemes)}
+    for name, (config, sources, key) in configs.items():
+        shown = dataclasses.replace(config, progress=progress)  # not part of the key
         out[name] = cache.cached(
-            "rm", _train_key(config, data, sources),
-            build=lambda path, c=config, s=sources: _build(path, c, s),
+            "rm", key, build=lambda path, c=shown, s=sources, n=name: _build(path, c, s, n),
             load=lambda path: path / "model")
     return out
 
 
-def _build(path: Path, config: RMTrainingConfig, sources: Sequence[Any]) -> Path:
-    train_reward_model(config, sources, str(path))
+def _build(path: Path, config: RMTrainingConfig, sources: Sequence[Any], name: str) -> Path:
+    train_reward_model(config, sources, str(path), label=name)
     return path / "model"
 
 
@@ -130,8 +131,9 @@ def load_suite_model(folder: Path | None, base: RMTrainingConfig, device: Any = 
 
 
 def score_suite(cache: RunCache, models: Mapping[str, Path | None], base: RMTrainingConfig,
-                data: ExperimentData) -> pd.DataFrame:
-    """Long table ``rm, test, pair, margin, p_source, p_shared`` for every RM on every test."""
+                data: ExperimentData, progress: bool = True) -> pd.DataFrame:
+    """Long table ``rm, test, pair, margin, p_source, p_shared`` for every RM on every test;
+    ``progress``: a bar per RM scored (all its test sets in one pass; none for cached scores)."""
     frames = []
     for name, folder in models.items():
         # a trained RM is identified by its cache entry (the hash of its training key)
@@ -143,11 +145,14 @@ def score_suite(cache: RunCache, models: Mapping[str, Path | None], base: RMTrai
 
         def compute(name=name, folder=folder) -> pd.DataFrame:
             model, tok = load_suite_model(folder, base)
-            score = rm_scorer(model, tok, base.eval_batch_size, base.max_length)
-            parts = []
+            score = rm_scorer(model, tok, base.eval_batch_size, base.max_length,
+                              progress=progress and f"scoring {name}")
+            margin = score([p for pairs in data.tests.values() for p in pairs])
+            parts, start = [], 0
             for test, pairs in data.tests.items():
                 part = pd.DataFrame({"test": test, "pair": np.arange(len(pairs)),
-                                     "margin": score(pairs)})
+                                     "margin": margin[start:start + len(pairs)]})
+                start += len(pairs)
                 for col in ("p_source", "p_shared"):
                     truth = true_probabilities(pairs, col)
                     part[col] = truth if truth is not None else np.nan

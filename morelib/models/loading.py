@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from functools import lru_cache
 from typing import Any
@@ -27,6 +28,41 @@ import torch
 from morelib.models.resolve import ResolvedModel, resolve_model, split_layers
 from morelib.models.special_tokens import prepare_tokenizer
 from morelib.models.tiny import build_tiny_backbone
+
+
+@contextlib.contextmanager
+def quiet_transformers():
+    """Silence transformers' and huggingface_hub's progress bars (``Loading weights``,
+    ``Writing model shards``, downloads) and their info logs (the loading report: the pooler and
+    head keys it lists are expected, and checked by the callers) inside the block; the previous
+    settings come back afterwards. Every load and save of the library runs in it; also a
+    decorator.
+
+    Example:
+        >>> from transformers.utils import logging
+        >>> before = logging.get_verbosity(), logging.is_progress_bar_enabled()
+        >>> with quiet_transformers():
+        ...     logging.get_verbosity() == logging.ERROR, logging.is_progress_bar_enabled()
+        (True, False)
+        >>> (logging.get_verbosity(), logging.is_progress_bar_enabled()) == before
+        True
+    """
+    from huggingface_hub import utils as hub
+    from transformers.utils import logging
+
+    level, bars, hub_bars = (logging.get_verbosity(), logging.is_progress_bar_enabled(),
+                             hub.are_progress_bars_disabled())
+    logging.set_verbosity_error()
+    logging.disable_progress_bar()
+    hub.disable_progress_bars()
+    try:
+        yield
+    finally:
+        logging.set_verbosity(level)
+        if bars:
+            logging.enable_progress_bar()
+        if not hub_bars:
+            hub.enable_progress_bars()
 
 
 def raw_tokenizer(name: str, mode: str | None = None, trust_remote_code: bool = False) -> Any:
@@ -64,6 +100,7 @@ def load_tokenizer(name: str, mode: str | None = None, trust_remote_code: bool =
     return tokenizer
 
 
+@quiet_transformers()
 def load_backbone(name: str, dtype: torch.dtype | str | None = None, mode: str | None = None,
                   trust_remote_code: bool = False) -> Any:
     """The bare backbone (``AutoModel``: no LM head, no vocabulary logits) of a model.
@@ -153,6 +190,7 @@ def _cached_tokenizer(path: str, kwargs: tuple, trust_remote_code: bool) -> Any:
     return _from_pretrained_tokenizer(path, kwargs, trust_remote_code)
 
 
+@quiet_transformers()
 def _from_pretrained_tokenizer(path: str, kwargs: tuple, trust_remote_code: bool) -> Any:
     from transformers import AutoTokenizer
 

@@ -45,7 +45,6 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import json
 import warnings
@@ -56,6 +55,7 @@ import torch
 from torch import nn
 
 from morelib.models import hf_encoder_rm
+from morelib.models.loading import quiet_transformers
 from morelib.models.lora import is_lora
 from morelib.models.portable_tokenizer import save_portable_tokenizer
 from morelib.models.reward_model import RewardModel, unwrap_backbone
@@ -69,6 +69,7 @@ ADAPTER_DIR = "adapter"
 POOLING = "last_real_token"
 
 
+@quiet_transformers()
 def save_reward_model(model: RewardModel, tokenizer: Any, path: str | Path,
                       merge: bool = False, max_length: int = 512) -> Path:
     """Save ``model`` and ``tokenizer`` into the folder ``path`` (created); returns it.
@@ -120,6 +121,7 @@ def save_reward_model(model: RewardModel, tokenizer: Any, path: str | Path,
     return path
 
 
+@quiet_transformers()
 def load_reward_model(path: str | Path, dtype: torch.dtype | str | None = None,
                       trust_remote_code: bool = False) -> RewardModel:
     """Load an RM saved by :func:`save_reward_model` (full or LoRA), or a decoder RM saved by
@@ -300,10 +302,9 @@ def _load_full(path: Path, dtype: Any, trust_remote_code: bool) -> RewardModel:
     if config.model_type == hf_encoder_rm.MODEL_TYPE:
         return _load_encoder(path, dtype)
     weight_name, bias_name = hf_head_names(_seq_cls_shell(config, trust_remote_code))
-    with _quiet_transformers():
-        backbone, report = AutoModel.from_pretrained(
-            path, config=config, dtype=dtype, use_safetensors=True,
-            trust_remote_code=trust_remote_code, output_loading_info=True)
+    backbone, report = AutoModel.from_pretrained(
+        path, config=config, dtype=dtype, use_safetensors=True,
+        trust_remote_code=trust_remote_code, output_loading_info=True)
     missing = [k for k in report["missing_keys"] if not k.startswith("pooler.")]
     if missing:
         raise ValueError(f"{path}: backbone weights missing from the checkpoint: {missing[:5]}")
@@ -322,9 +323,8 @@ def _load_full(path: Path, dtype: Any, trust_remote_code: bool) -> RewardModel:
 
 def _load_encoder(path: Path, dtype: Any) -> RewardModel:
     """An encoder RM from the morelib encoder layout (registered classes: no folder code runs)."""
-    with _quiet_transformers():
-        hf = hf_encoder_rm.MorelibEncoderRewardModel.from_pretrained(
-            path, dtype=dtype, use_safetensors=True)
+    hf = hf_encoder_rm.MorelibEncoderRewardModel.from_pretrained(path, dtype=dtype,
+                                                                 use_safetensors=True)
     model = RewardModel(hf.backbone, hf.config.pad_token_id, name=str(path), seed=0)
     with torch.no_grad():
         model.head.weight.copy_(hf.score.weight.float().reshape(model.head.weight.shape))
@@ -373,19 +373,6 @@ def _portable_name(name: str | None) -> str | None:
     if name is not None and Path(name).expanduser().is_dir():
         return str(Path(name).expanduser().resolve())
     return name
-
-
-@contextlib.contextmanager
-def _quiet_transformers():
-    """Silence the loading report: the pooler and head keys it lists are expected (and checked)."""
-    from transformers.utils import logging
-
-    level = logging.get_verbosity()
-    logging.set_verbosity_error()
-    try:
-        yield
-    finally:
-        logging.set_verbosity(level)
 
 
 # ---- the model card (README.md in the Hugging Face hub's format) ----------------------------

@@ -51,5 +51,4 @@ def figure7(points: pd.DataFrame, corr: Mapping[str, Mapping[str, Any]], title: 
             ax.set_ylabel("win rate vs SFT baseline\n(ties ½; 95 % bootstrap CI)")
         if title:
             fig.suptitle(title, fontsize=10)
-        fig.tight_layout()
     return fig

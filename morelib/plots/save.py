@@ -13,24 +13,18 @@ from __future__ import annotations
 
 import io
 import os
-import sys
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import matplotlib.pyplot as plt
 
 from morelib.io import atomic_write_bytes, atomic_write_json
+from morelib.report import in_kernel
 
 # Metadata that would change on every run (dates) is left out, so equal figures give equal bytes.
 _METADATA = {"pdf": {"CreationDate": None}, "svg": {"Date": None}, "ps": {"CreationDate": None},
              "eps": {"CreationDate": None}}
 _SUFFIXES = {"png", "pdf", "svg", "ps", "eps", "jpg", "jpeg", "tif", "tiff", "webp"}
-
-
-def _in_kernel() -> bool:
-    ipython = sys.modules.get("IPython")
-    shell = ipython.get_ipython() if ipython is not None else None
-    return shell is not None and hasattr(shell, "kernel")
 
 
 def _show_inline(png: bytes, dpi: float) -> None:
@@ -77,7 +71,7 @@ def save_figure(fig: Any, path: str | os.PathLike[str], formats: Sequence[str] =
         atomic_write_json(target, dict(numbers))
         paths.append(target)
     if show is None:
-        show = close and _in_kernel()
+        show = close and in_kernel()
     if show:
         png = rendered.get("png")
         if png is None:

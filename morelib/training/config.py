@@ -98,7 +98,7 @@ class RMTrainingConfig(OptimiserConfig):
     report_to: tuple[str, ...] = setting(
         "Trainer integrations to log to (e.g. tensorboard, wandb; empty: none)", (),
         cache_key=False)
-    progress: bool = setting("show the Trainer's progress bar (ETA) and loss lines", False,
+    progress: bool = setting("show a progress bar (steps, ETA, latest loss)", False,
                              cache_key=False)
 
     def __post_init__(self) -> None:

@@ -162,8 +162,10 @@ def build_reward_model(config: RMTrainingConfig) -> RewardModel:
 
 def train_reward_model(config: RMTrainingConfig, train_sources: Sequence[LoadedSource],
                        output_dir: str, eval_sources: Mapping[str, Sequence[PreferencePair]]
-                       | None = None, resume: bool = True) -> TrainResult:
-    """Train (or resume training) one RM; see the module docstring."""
+                       | None = None, resume: bool = True, label: str | None = None
+                       ) -> TrainResult:
+    """Train (or resume training) one RM; see the module docstring. With ``config.progress``
+    a bar named ``label`` (default: the output folder's name) shows the steps and ETA."""
     check_launch(config)
     tokenizer = load_tokenizer(config.model)
     model = build_reward_model(config)
@@ -184,6 +186,7 @@ def train_reward_model(config: RMTrainingConfig, train_sources: Sequence[LoadedS
         eval_sources=eval_sources,
         eval_batch_size=config.eval_batch_size,
         max_length=config.max_length,
+        label=label or os.path.basename(os.path.normpath(output_dir)),
     )
     checkpoint = get_last_checkpoint(output_dir) if resume else None
     trainer.train(resume_from_checkpoint=checkpoint)

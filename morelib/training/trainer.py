@@ -38,8 +38,10 @@ from typing import Any, Mapping, Sequence
 
 import torch
 import torch.nn.functional as F
+from tqdm.auto import tqdm
 from transformers import Trainer
-from transformers.trainer_callback import PrinterCallback
+from transformers.trainer import DEFAULT_PROGRESS_CALLBACK
+from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
 from morelib.weighting import (
     all_reduce_source_stats,
@@ -107,6 +109,25 @@ def dead_rm_warning(step_losses: Sequence[float]) -> str | None:
             "frozen?)")
 
 
+class TrainingBar(ProgressCallback):
+    """The Trainer's progress bar (``tqdm.auto``: a widget in notebooks, text on stderr in a
+    terminal; steps, rate and ETA) labelled with the run's name, the latest loss as its postfix
+    instead of a printed line per log."""
+
+    def __init__(self, label: str):
+        super().__init__()
+        self.label = label
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        if state.is_world_process_zero:
+            self.training_bar = tqdm(total=state.max_steps, desc=self.label, dynamic_ncols=True)
+        self.current_step = 0
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if self.training_bar is not None and "loss" in (logs or {}):
+            self.training_bar.set_postfix(loss=f"{logs['loss']:.4g}", refresh=False)
+
+
 class RewardTrainer(Trainer):
     """Train a :class:`morelib.models.RewardModel` on pairs tagged with ``source_index``.
 
@@ -115,6 +136,8 @@ class RewardTrainer(Trainer):
         source_names: names of the K training sources, in ``source_index`` order.
         eval_sources: optional ``{name: list[PreferencePair]}`` evaluated by :meth:`evaluate`.
         eval_batch_size, max_length: scoring settings for evaluation.
+        label: the name on the progress bar (:class:`TrainingBar`; shown unless
+            ``args.disable_tqdm``).
     """
 
     # compute_loss returns a per-batch mean: let the Trainer divide by the accumulation steps.
@@ -122,10 +145,14 @@ class RewardTrainer(Trainer):
 
     def __init__(self, *args: Any, weighting: Any, source_names: Sequence[str],
                  eval_sources: Mapping[str, Sequence[Any]] | None = None,
-                 eval_batch_size: int = 16, max_length: int = 512, **kwargs: Any):
+                 eval_batch_size: int = 16, max_length: int = 512, label: str = "training",
+                 **kwargs: Any):
         super().__init__(*args, **kwargs)
         if self.args.disable_tqdm:  # quiet runs: the λ history and eval tables hold the logs
             self.remove_callback(PrinterCallback)
+        else:
+            self.remove_callback(DEFAULT_PROGRESS_CALLBACK)
+            self.add_callback(TrainingBar(label))
         self.weighting = weighting
         self.source_names = list(source_names)
         self.eval_sources = dict(eval_sources or {})
