@@ -41,7 +41,8 @@ def test_transfer_gap_is_own_minus_other_accuracy(scores):
     r = transfer_gap(scores, SOURCES, n_boot=300, seed=1)
     assert r.estimate == pytest.approx(by_hand, abs=1e-12)
     assert r.ci_low < r.estimate < r.ci_high and r.n_pairs == 360
-    assert r.verdict == verdict(r.ci_low, r.ci_high, CLAIMS["C1"].direction)
+    # one trained seed: a demonstration, whatever its interval says
+    assert r.verdict == "not testable" and r.reason.startswith("one training seed")
 
 
 def test_outlier_gap_matches_tables_4_to_6(scores):
@@ -84,7 +85,10 @@ def test_fine_tuned_claims_rows(scores):
     assert rows["C4"].ci_low == pytest.approx(hh.set_index("test").low["pooled"])
     assert {r.track for r in rows.values()} == {"fine-tuned"}
     assert all(r.n_seeds == 1 for r in rows.values())
-    assert rows["C1"].verdict == "reproduced"  # each single RM is best on its own source
+    # each single RM is best on its own source: the interval alone reproduces C1, but one seed
+    # decides nothing
+    assert verdict(rows["C1"].ci_low, rows["C1"].ci_high, CLAIMS["C1"].direction) == "reproduced"
+    assert {r.verdict for r in rows.values()} == {"not testable"}
 
 
 def test_k_gain_compares_more_at_the_largest_and_smallest_k(scores):
@@ -110,4 +114,4 @@ def test_rjs_win_claims_read_the_win_table():
     assert [r.metric for r in rows] == [
         "win rate (ties ½) of MORE-RJS vs MultiTask-RJS, judge: u"]  # llm: only errors, no row
     assert rows[0].estimate == pytest.approx(7.5 / 8) and rows[0].n_pairs == 8
-    assert rows[0].verdict == "reproduced"  # the whole interval above ½
+    assert rows[0].ci_low > 0.5 and rows[0].verdict == "not testable"  # above ½, but one seed

@@ -183,3 +183,12 @@ def test_outlier_contrast_by_hand_and_nan_test_sets_left_out() -> None:
     assert statistic_contrast(flat, outlier_mean_gap, n_boot=50).estimate == pytest.approx(
         statistic_contrast({"helpful": margins["helpful"]}, outlier_mean_gap,
                           n_boot=50).estimate, abs=1e-12)
+
+
+def test_seed_moves_the_training_seeds() -> None:
+    """The study's ``seed`` picks the training seeds (seed .. seed + n_seeds - 1): each seed's
+    subset, order and head init, so the heads themselves change with it."""
+    a = run_probe_study(_ToyStore(), toy_sources(), n_seeds=2, pairs_per_source=(2,), n_boot=50, seed=0)
+    b = run_probe_study(_ToyStore(), toy_sources(), n_seeds=2, pairs_per_source=(2,), n_boot=50, seed=5)
+    assert sorted(a.per_seed.seed.unique()) == [0, 1] and sorted(b.per_seed.seed.unique()) == [5, 6]
+    assert not np.allclose(a.margins[(2, "more")]["helpful"], b.margins[(2, "more")]["helpful"])

@@ -72,15 +72,17 @@ def test_reproduce_runs_notebooks_and_writes_report(project):
     assert "`seed`: `7`" in report and "`profile`: `'mini'`" in report
     assert (project / "outputs" / "mini" / "notebooks" / "01_stub.ipynb").exists()
     assert not list((project / "outputs" / "mini" / "notebooks").glob("*.running.ipynb"))
-    # contents first, then the claims scorecard (all 'not run': the stubs score no claim)
-    assert report.index("## Contents") < report.index("## Claims scorecard") < report.index("## stub")
+    # the verdicts in plain words, contents, then the claims scorecard (all 'not run': the stubs score no claim)
+    assert (report.index("## Verdicts in plain words") < report.index("## Contents")
+            < report.index("## Claims scorecard") < report.index("## stub"))
     assert "- [stub](#stub)" in report and "- [Parameters](#parameters)" in report
     import pandas as pd
 
     card = pd.read_csv(project / "outputs" / "mini" / "claims.csv")
-    assert list(card.columns) == ["claim", "track", "metric", "estimate", "ci_low", "ci_high",
-                                  "n_seeds", "n_pairs", "verdict"]
-    assert len(card) == 24 and set(card.verdict) == {"not run"}
+    from morelib.claims import CLAIMS, COLUMNS, TRACKS
+
+    assert list(card.columns) == list(COLUMNS)
+    assert len(card) == len(CLAIMS) * len(TRACKS) and set(card.verdict) == {"not run"}
 
 
 def _args(profile, notebooks=None):

@@ -3,7 +3,8 @@
 One trained seed per RM: every interval is a percentile bootstrap over the test pairs only
 (paired where two RMs are compared: the same resampled pairs for both; stratified by test set
 where a statistic spans several), so it says nothing about seed-to-seed variation (the probe
-tracks carry that). Rows (:data:`morelib.claims.CLAIMS`):
+tracks carry that) and every row reads ``not testable`` (:func:`morelib.claims.decide`): these
+rows are demonstrations. Rows (:data:`morelib.claims.CLAIMS`):
 
 * C1 (:func:`transfer_gap`): mean over single-source RMs of accuracy on their own source's test
   set minus their mean accuracy on the other sources' test sets;
@@ -23,8 +24,8 @@ Example (toy scores: RMs that are right on their own source only):
     >>> s = pd.DataFrame([(rm, t, p, m) for rm, t, m in rows for p in range(4)],
     ...                  columns=["rm", "test", "pair", "margin"])
     >>> r = transfer_gap(s, ["a", "b"], n_boot=50, seed=0)
-    >>> r.claim, r.estimate, r.verdict
-    ('C1', 1.0, 'reproduced')
+    >>> r.claim, r.estimate, r.verdict       # one trained seed: a demonstration
+    ('C1', 1.0, 'not testable')
 """
 
 from __future__ import annotations
