@@ -16,6 +16,7 @@ export OMP_WAIT_POLICY ?= PASSIVE
 .PHONY: install reproduce test bench clean-cache
 
 install:
+	@mkdir -p $(CACHE)  # IPython warns when its folder's parent is missing
 	@bash scripts/bootstrap.sh
 
 reproduce: install
