@@ -59,22 +59,27 @@ LAB_SETTINGS = {"@jupyterlab/notebook-extension/tracker.jupyterlab-settings":
                 "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
                 {"fetchNews": "false", "checkForUpdates": False}}
 
-# What the page is asked on every poll (one round trip): the prompts of the code cells, the
-# outputs' kinds and texts, the progress bars and the rendered findings.
+SHOWN = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook tab on show
+
+# What the page is asked on every poll (one round trip), in the notebook on show (earlier ones
+# stay open in hidden tabs): the prompts of the code cells, the outputs' kinds and texts, the
+# progress bars and the rendered findings.
 STATE_JS = """
-const cells = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell')];
+const nb = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook')
+    || document.createElement('div');  // none on show yet: nothing found
+const cells = [...nb.querySelectorAll('.jp-CodeCell')];
 const prompts = cells.map(c => (c.querySelector('.jp-InputArea-prompt') || {}).textContent || '');
-const outs = [...document.querySelectorAll('.jp-Notebook .jp-OutputArea-output')];
+const outs = [...nb.querySelectorAll('.jp-OutputArea-output')];
 const stderr = outs.filter(o => o.getAttribute('data-mime-type') === 'application/vnd.jupyter.stderr')
                    .map(o => o.textContent);
 const errors = stderr.filter(t => t.includes('Traceback')).map(t => t.slice(-600));
-const widgetBars = [...document.querySelectorAll('.jp-Notebook .widget-hprogress, .jp-Notebook progress')];
-const barLabels = [...document.querySelectorAll('.jp-Notebook .widget-hbox')]
+const widgetBars = [...nb.querySelectorAll('.widget-hprogress, progress')];
+const barLabels = [...nb.querySelectorAll('.widget-hbox')]
     .filter(b => b.querySelector('.widget-hprogress'))
     .map(b => b.textContent.trim().slice(0, 120));
 const textBars = outs.map(o => o.textContent).filter(t => /\\d+\\/\\d+ \\[[\\d:<?]+/.test(t))
     .map(t => t.trim().slice(0, 120));
-const md = [...document.querySelectorAll('.jp-Notebook .jp-OutputArea-output[data-mime-type="text/markdown"]')];
+const md = [...nb.querySelectorAll('.jp-OutputArea-output[data-mime-type="text/markdown"]')];
 return {prompts, stderr, errors, bars: widgetBars.length, barLabels, textBars,
         findings: md.filter(m => m.querySelector('li')).length,
         strong: md.filter(m => m.querySelector('strong')).length,
@@ -169,9 +174,9 @@ def run_notebook(driver, base_url: str, stem: str, shots: Path, timeout: float) 
 
     driver.get(f"{base_url}/lab/tree/notebooks/{stem}.ipynb")
     WebDriverWait(driver, 120).until(EC.presence_of_element_located(
-        (By.CSS_SELECTOR, ".jp-Notebook .jp-CodeCell")))
+        (By.CSS_SELECTOR, f"{SHOWN} .jp-Notebook .jp-CodeCell")))
     WebDriverWait(driver, 180).until(EC.presence_of_element_located(  # the kernel is up
-        (By.CSS_SELECTOR, '.jp-Notebook-ExecutionIndicator[data-status="idle"]')))
+        (By.CSS_SELECTOR, f'{SHOWN} .jp-Notebook-ExecutionIndicator[data-status="idle"]')))
     time.sleep(3)  # the menus answer once the notebook has settled
     for _ in range(3):  # a click that lands before the panel is ready is lost: try again
         click_menu(driver, "Run", "Run All Cells")
@@ -190,7 +195,7 @@ def run_notebook(driver, base_url: str, stem: str, shots: Path, timeout: float) 
         state = driver.execute_script(STATE_JS)
         if (state["bars"] or state["textBars"]) and not seen_bar:
             seen_bar = state["barLabels"] + state["textBars"] or ["(bar)"]
-            scroll_to(driver, ".jp-Notebook .widget-hprogress")
+            scroll_to(driver, f"{SHOWN} .widget-hprogress")
             driver.save_screenshot(str(shots / f"{stem}_1_progress.png"))
         elif state["barLabels"] or state["textBars"]:
             seen_bar += [b for b in state["barLabels"] + state["textBars"] if b not in seen_bar]
@@ -200,12 +205,12 @@ def run_notebook(driver, base_url: str, stem: str, shots: Path, timeout: float) 
     state = driver.execute_script(STATE_JS)
     if state["findings"]:
         driver.execute_script(
-            "const m = [...document.querySelectorAll('.jp-Notebook .jp-OutputArea-output"
+            f"const m = [...document.querySelectorAll('{SHOWN} .jp-OutputArea-output"
             "[data-mime-type=\"text/markdown\"]')].find(m => m.querySelector('li'));"
             "m.scrollIntoView({block: 'center'});")
         time.sleep(0.5)
         driver.save_screenshot(str(shots / f"{stem}_2_findings.png"))
-    driver.execute_script("const c = document.querySelectorAll('.jp-Notebook .jp-Cell');"
+    driver.execute_script(f"const c = document.querySelectorAll('{SHOWN} .jp-Cell');"
                           "c[c.length - 1].scrollIntoView({block: 'end'});")
     time.sleep(0.5)
     driver.save_screenshot(str(shots / f"{stem}_3_end.png"))
