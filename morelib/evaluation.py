@@ -35,6 +35,19 @@ from morelib.models import encode_rows, pad_rows
 Scorer = Callable[[Sequence[PreferencePair]], np.ndarray]
 
 
+
+#: Seconds between a progress bar's redraws. In a kernel every redraw of a widget bar is a
+#: message on the IOPub channel, which drops messages past its high-water mark while nobody
+#: reads it (nbval reads only after a cell ends): at most one redraw a second keeps a long cell
+#: under that mark.
+BAR_REFRESH_SECONDS = 1.0
+
+
+def progress_bar(**kwargs):
+    """A ``tqdm.auto`` bar (a widget in JupyterLab, text in a terminal) that redraws at most
+    every :data:`BAR_REFRESH_SECONDS`."""
+    return tqdm(mininterval=BAR_REFRESH_SECONDS, **kwargs)
+
 def _buckets(lengths: Sequence[int], batch_size: int) -> list[list[int]]:
     order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
     return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
@@ -66,8 +79,8 @@ def score_texts(model: torch.nn.Module, tokenizer: Any, prompts: Sequence[str],
     device = next(model.parameters()).device
     try:
         rows = encode_rows(tokenizer, texts, max_length) if texts else []
-        bar = tqdm(total=len(rows), desc=progress if isinstance(progress, str) else "scoring",
-                   unit="text", disable=not progress)
+        bar = progress_bar(total=len(rows), unit="text", disable=not progress,
+                           desc=progress if isinstance(progress, str) else "scoring")
         for batch in _buckets([len(row) for row in rows], batch_size):
             enc = pad_rows(tokenizer, [rows[i] for i in batch])
             out = model(input_ids=enc["input_ids"].to(device),

@@ -38,11 +38,11 @@ from typing import Any, Mapping, Sequence
 
 import torch
 import torch.nn.functional as F
-from tqdm.auto import tqdm
 from transformers import Trainer
 from transformers.trainer import DEFAULT_PROGRESS_CALLBACK
 from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
+from morelib.evaluation import progress_bar
 from morelib.weighting import (
     all_reduce_source_stats,
     data_parallel_world_size,
@@ -120,7 +120,7 @@ class TrainingBar(ProgressCallback):
 
     def on_train_begin(self, args, state, control, **kwargs):
         if state.is_world_process_zero:
-            self.training_bar = tqdm(total=state.max_steps, desc=self.label, dynamic_ncols=True)
+            self.training_bar = progress_bar(total=state.max_steps, desc=self.label, dynamic_ncols=True)
         self.current_step = 0
 
     def on_log(self, args, state, control, logs=None, **kwargs):
