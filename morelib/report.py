@@ -353,15 +353,14 @@ def verdict_sentences(card: pd.DataFrame) -> list[str]:
     return out
 
 
-def claims_scorecard_section(profile_dir: str | os.PathLike[str]) -> list[str]:
+def claims_scorecard_section(card: pd.DataFrame) -> list[str]:
     """``## Claims scorecard``: the rules, one row per claim, track and measured metric (verdict,
     estimate with its 95 % interval and half-width, the paper's smallest effect, the compared
     RMs' accuracy, MORE's λ spread, seeds × pairs and the reason), from the notebooks'
-    ``claims.csv`` files (:func:`morelib.claims.scorecard`); the paper's numbers per claim
+    ``claims.csv`` files as :func:`morelib.claims.scorecard` reads them (``card``); the paper's numbers per claim
     below it."""
-    from morelib.claims import CLAIMS, scorecard
+    from morelib.claims import CLAIMS
 
-    card = scorecard(profile_dir)
     lines = ["## Claims scorecard", "", SCORECARD_RULES, "",
              "| claim | track | metric | verdict | estimate [95 % CI] | ± | paper effect | "
              "RM accuracy [95 % CI] | λ spread mean / max | seeds × pairs | why |",
@@ -439,12 +438,13 @@ def assemble_report(profile: str, profile_dir: str | os.PathLike[str], stems: Se
             body += [f"## {stem}", "", *stamp, f"`{stem}`: no report section was written.", ""]
     from morelib.claims import scorecard
 
-    claims = claims_scorecard_section(profile_dir)
+    card = scorecard(profile_dir)  # read once: the plain-words list and the table share it
+    claims = claims_scorecard_section(card)
     plain = ["## Verdicts in plain words", "",
              "Which of the paper's claims hold at this profile's scale (see *Parameters* for the "
              "models), which are ruled out, and which this run cannot test; each line rests on "
              "the scorecard's rows of that claim and track.", "",
-             *verdict_sentences(scorecard(profile_dir)), ""]
+             *verdict_sentences(card), ""]
     lines += [*plain, "## Contents", "", *contents([*plain, *claims, *body, "## Parameters"]),
               "", *claims, *body]
     lines += ["## Parameters", ""]
